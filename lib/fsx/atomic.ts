@@ -1,0 +1,91 @@
+/**
+ * Atomic file-system changes: write to a temp name, fsync, rename, fsync the folder.
+ * Readers see the old file or the new one, never half of either.
+ */
+import { promises as fs, constants } from 'node:fs'
+import { dirname, basename, join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { RoostError } from '../errors.js'
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, constants.O_RDONLY)
+  try {
+    await h.sync()
+  } finally {
+    await h.close()
+  }
+}
+
+/** Replaces `path` atomically with `data`. */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const h = await fs.open(tmp, 'wx', mode)
+  try {
+    await h.writeFile(data)
+    await h.sync()
+  } finally {
+    await h.close()
+  }
+  try {
+    await fs.chmod(tmp, mode)
+    await fs.rename(tmp, path)
+  } catch (err) {
+    await fs.rm(tmp, { force: true })
+    throw err
+  }
+  await fsyncDir(dirname(path))
+}
+
+/** Creates a file that must not exist yet (fails with CONFIG_EXISTS naming it if it does). */
+export async function writeFileNew(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  try {
+    await fs.writeFile(path, data, { flag: 'wx', mode })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RoostError('CONFIG_EXISTS', `${path} already exists; refusing to overwrite it`)
+    throw err
+  }
+}
+
+/**
+ * Moves a folder to a new name that must not exist yet. Never replaces anything: renaming
+ * onto an empty folder would replace it, so an existing target is refused first, and a
+ * non-empty one fails in the kernel (ENOTEMPTY) if it appears in between.
+ */
+export async function renameNoReplace(from: string, to: string): Promise<void> {
+  const exists = await fs.lstat(to).then(() => true, () => false)
+  if (exists) throw new RoostError('STORE_GENERATION_EXISTS', `${to} already exists; refusing to replace it`)
+  try {
+    await fs.rename(from, to)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new RoostError('STORE_GENERATION_EXISTS', `${to} already exists; refusing to replace it`, { cause: err })
+    throw err
+  }
+  await fsyncDir(dirname(to))
+}
+
+/** Makes a folder (and parents) with a mode; tightens the mode if it already exists. */
+export async function ensureDir(path: string, mode = 0o700): Promise<void> {
+  await fs.mkdir(path, { recursive: true, mode })
+  await fs.chmod(path, mode)
+}
+
+/** Reads a small text file, or returns undefined when it does not exist. */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/** True when the folder does not exist or holds nothing. */
+export async function isEmptyDir(path: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(path)).length === 0
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw err
+  }
+}

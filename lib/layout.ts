@@ -1,0 +1,21 @@
+/**
+ * The names every role agrees on: what a generation folder holds on the wire and at rest,
+ * and where a service's account reads and writes. One place, so no role guesses.
+ */
+
+/** The archive a spoke uploads (an uncompressed tar, so rsync can send only changed blocks). */
+export const ARCHIVE = 'data.tar'
+/** The archive at rest in a store (compressed by the hub). */
+export const STORED_ARCHIVE = 'data.tar.zst'
+export const MANIFEST = 'manifest.json'
+/** Inside a service's incoming: the last accepted tar, the next upload's delta basis. */
+export const BASIS_DIR = '.basis'
+/** Relative to each file's folder: where rsync keeps a cut upload for resuming. */
+export const PARTIAL_DIR = '.rsync-partial'
+/** Written by the hub into store/<svc>/, read by the spoke. */
+export const STATUS = 'status.json'
+
+/** The stored name of an uploaded file: archives are compressed at rest, the manifest is not. */
+export function storedName(uploaded: string): string {
+  return uploaded === MANIFEST ? uploaded : `${uploaded}.zst`
+}

@@ -1,0 +1,124 @@
+/**
+ * The one home of execa. Every child process roost starts goes through here: an argv array
+ * (never a shell string), a minimal environment (never a copy of process.env), and a failure
+ * turned into a RoostError that names the tool, its exit code and its last stderr lines.
+ */
+import { execa, type ResultPromise, type Options } from 'execa'
+import { RoostError, type ErrorCode } from '../errors.js'
+
+export type { ResultPromise }
+
+/** The environment every child gets, plus what the caller adds. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    ...extra,
+  }
+}
+
+export interface RunOptions {
+  cwd?: string
+  env?: Record<string, string>
+  input?: string
+  /** Milliseconds before the child is killed. */
+  timeout?: number
+  /** Error code to throw on failure. */
+  code?: ErrorCode
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[]
+  /** What the command was doing, for the error message. */
+  what?: string
+}
+
+export interface RunResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** Keeps the last few non-empty lines of a tool's stderr: the part worth showing a user. */
+export function lastLines(text: string, n = 5): string {
+  return text.split('\n').map(l => l.trimEnd()).filter(Boolean).slice(-n).join('\n')
+}
+
+/** Runs a command to completion, capturing its output. Throws a RoostError on failure. */
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [file, ...args] = argv
+  if (!file) throw new Error('run: empty argv')
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: childEnv(opts.env),
+    extendEnv: false,
+    input: opts.input,
+    timeout: opts.timeout,
+    reject: false,
+    stripFinalNewline: false,
+  })
+  return checkResult(file, r, opts)
+}
+
+function checkResult(file: string, r: { exitCode?: number; stdout: unknown; stderr: unknown; failed: boolean; timedOut?: boolean; code?: string; signal?: string }, opts: RunOptions): RunResult {
+  const stdout = typeof r.stdout === 'string' ? r.stdout : ''
+  const stderr = typeof r.stderr === 'string' ? r.stderr : ''
+  const exitCode = r.exitCode ?? -1
+  const ok = opts.okCodes ?? [0]
+  if (r.code === 'ENOENT') {
+    throw new RoostError('TOOL_MISSING', `${file} is not installed or not on PATH`, { hint: 'install it (see README: Debian packages)' })
+  }
+  if (r.timedOut) {
+    throw new RoostError(opts.code ?? 'TOOL_FAILED', `${opts.what ?? file} timed out after ${opts.timeout} ms`, { hint: lastLines(stderr) })
+  }
+  if (!ok.includes(exitCode)) {
+    const how = r.signal ? `was killed by ${r.signal}` : `exited ${exitCode}`
+    throw new RoostError(opts.code ?? 'TOOL_FAILED', `${opts.what ?? file} ${how}`, { hint: lastLines(stderr), detail: { tool: file, exitCode } })
+  }
+  return { exitCode, stdout, stderr }
+}
+
+export interface SpawnOptions {
+  cwd?: string
+  env?: Record<string, string>
+  /** Start the child in its own process group (so the whole group can be killed). */
+  detached?: boolean
+  stdin?: 'pipe' | 'ignore' | 'inherit'
+  stdout?: 'pipe' | 'ignore' | 'inherit'
+  stderr?: 'pipe' | 'ignore' | 'inherit'
+}
+
+/**
+ * Starts a streaming child (its stdio are Node streams). The caller awaits the returned
+ * promise and passes the result to `checkExit`. Output is not buffered in memory.
+ */
+export function spawnStream(argv: readonly string[], opts: SpawnOptions = {}): ResultPromise {
+  const [file, ...args] = argv
+  if (!file) throw new Error('spawnStream: empty argv')
+  const o: Options = {
+    cwd: opts.cwd,
+    env: childEnv(opts.env),
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    detached: opts.detached ?? false,
+    stdin: opts.stdin ?? 'pipe',
+    stdout: opts.stdout ?? 'pipe',
+    stderr: opts.stderr ?? 'pipe',
+  }
+  return execa(file, args, o)
+}
+
+/** Collects the tail of a stream (e.g. a child's stderr) without letting memory grow. */
+export function tailCollector(stream: NodeJS.ReadableStream | null | undefined, max = 16384): () => string {
+  let tail = ''
+  stream?.on('data', (chunk: Buffer | string) => {
+    tail = (tail + chunk.toString()).slice(-max)
+  })
+  return () => tail
+}
+
+/** Turns a finished streaming child into a RoostError unless it exited with an ok code. */
+export function checkExit(file: string, result: { exitCode?: number; failed: boolean; signal?: string; code?: string }, stderrTail: string, opts: RunOptions = {}): void {
+  checkResult(file, { ...result, stdout: '', stderr: stderrTail }, opts)
+}

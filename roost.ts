@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * The composition root: builds the one `roost` binary, lets each role register its
+ * commands, prints results (stdout) and maps every error to an exit code in one place.
+ */
+import { Command, CommanderError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { createLogger, type Logger } from './lib/log.js'
+import { EXIT, EXIT_HELP, RoostError, exitCodeFor } from './lib/errors.js'
+import type { Ctx, Output, RunAction } from './lib/cli.js'
+import { registerHub } from './hub/cli.js'
+import { registerSpoke } from './spoke/cli.js'
+import { registerMirror } from './mirror/cli.js'
+import { registerRestore } from './lib/restore/cli.js'
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    return pkg.version
+  } catch {
+    return '0.0.0'
+  }
+}
+
+function printError(err: unknown, json: boolean): void {
+  if (err instanceof RoostError) {
+    if (json) {
+      process.stderr.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n')
+    } else {
+      process.stderr.write(`roost: ${err.message} [${err.code}]\n`)
+      if (err.hint) process.stderr.write(err.hint.split('\n').map(l => `  ${l}`).join('\n') + '\n')
+    }
+    return
+  }
+  const e = err as Error
+  process.stderr.write(`roost: internal error: ${e?.stack ?? String(err)}\n`)
+}
+
+/** Builds the program. Separate from running it so tests can inspect the command tree. */
+export function buildProgram(state: { exitCode: number; log?: Logger }): Command {
+  const program = new Command('roost')
+    .description('Backups from many service hosts to one hub, fanned out to verified mirrors and discs')
+    .version(version())
+    .option('-v, --verbose', 'log debug detail')
+    .option('-q, --quiet', 'log only warnings and errors')
+    .showHelpAfterError()
+    .addHelpText('after', `\nRoles: roost hub …, roost spoke …, roost mirror …, roost restore …\n${EXIT_HELP}`)
+    .exitOverride()
+
+  const runAction: RunAction = (cmd, fn) =>
+    cmd.action(async (...args: unknown[]) => {
+      const self = args[args.length - 1] as Command
+      const opts = self.optsWithGlobals() as { json?: boolean; verbose?: boolean; quiet?: boolean }
+      const level = opts.verbose ? 'debug' : opts.quiet ? 'warn' : undefined
+      const log = createLogger(level ? { level } : {})
+      state.log = log
+      const ctx: Ctx = { log, json: Boolean(opts.json), now: () => new Date() }
+      try {
+        const out = (await fn(...args.slice(0, -1), ctx)) as Output | void
+        if (out) {
+          process.stdout.write(ctx.json ? JSON.stringify(out.json, null, 2) + '\n' : out.text.endsWith('\n') || !out.text ? out.text : out.text + '\n')
+          state.exitCode = out.exitCode ?? EXIT.OK
+        }
+      } catch (err) {
+        printError(err, ctx.json)
+        if (!(err instanceof RoostError)) log.debug({ err }, 'internal error')
+        state.exitCode = exitCodeFor(err)
+      }
+    })
+
+  registerHub(program, runAction)
+  registerSpoke(program, runAction)
+  registerMirror(program, runAction)
+  registerRestore(program, runAction)
+  return program
+}
+
+async function main(): Promise<void> {
+  const state = { exitCode: 0 as number }
+  const program = buildProgram(state)
+  try {
+    await program.parseAsync(process.argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with code 0; usage errors with 2
+      state.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+    } else {
+      printError(err, false)
+      state.exitCode = exitCodeFor(err)
+    }
+  }
+  process.exitCode = state.exitCode
+}
+
+await main()
