@@ -1,0 +1,92 @@
+/**
+ * Shared test plumbing: run the built `roost` binary as a user would, start a real hub on
+ * 127.0.0.1 port 0, and wait for things. Tests call `npm run build` first (npm test does).
+ */
+import { execa, type ResultPromise } from 'execa'
+import { promises as fs } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const ROOST = join(REPO, 'dist', 'roost.js')
+
+export interface RoostRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `roost ARGS…` to completion; never throws on a non-zero exit. */
+export async function roost(args: string[], opts: { env?: Record<string, string>; input?: string; timeout?: number; cwd?: string } = {}): Promise<RoostRun> {
+  const r = await execa(process.execPath, [ROOST, ...args], {
+    reject: false,
+    env: { ROOST_LOG_LEVEL: 'warn', ...opts.env },
+    input: opts.input,
+    timeout: opts.timeout ?? 120_000,
+    cwd: opts.cwd,
+  })
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }
+}
+
+/** Polls until `fn` returns a truthy value, or fails after `ms`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
+export interface RunningHub {
+  root: string
+  config: string
+  port: number
+  child: ResultPromise
+  stop(): Promise<void>
+  /** stderr so far (JSON log lines). */
+  logs(): string
+}
+
+/**
+ * Starts `roost hub serve` for an initialised hub root and waits until it listens
+ * (it writes state/listen.json with the port it got).
+ */
+export async function startHub(root: string): Promise<RunningHub> {
+  const config = join(root, 'hub.yaml')
+  const listenFile = join(root, 'state', 'listen.json')
+  await fs.rm(listenFile, { force: true })
+  let logs = ''
+  const child = execa(process.execPath, [ROOST, 'hub', 'serve', '--config', config], {
+    reject: false,
+    env: { ROOST_LOG_LEVEL: 'debug' },
+    stdin: 'ignore',
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    logs += d.toString()
+  })
+  child.stdout?.on('data', (d: Buffer) => {
+    logs += d.toString()
+  })
+  let exited = false
+  void child.then(() => {
+    exited = true
+  })
+  const port = await waitFor(async () => {
+    if (exited) throw new Error(`hub exited early:\n${logs}`)
+    const text = await fs.readFile(listenFile, 'utf8').catch(() => undefined)
+    return text ? (JSON.parse(text) as { port: number }).port : undefined
+  }, 30_000, 'the hub to listen')
+  return {
+    root,
+    config,
+    port,
+    child,
+    logs: () => logs,
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM')
+      await child
+    },
+  }
+}
