@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what roost needs on Debian (packages with apt-get, npm ci, build). Safe to re-run:
+# it installs only what is missing. Used by the quick start and by CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(rsync openssh-client tar zstd python3)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# rrsync ships inside Debian's rsync package (/usr/bin/rrsync)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+for tool in rsync rrsync ssh ssh-keygen ssh-keyscan tar zstd python3 node; do
+  command -v "$tool" >/dev/null || { echo "bootstrap: $tool is still missing" >&2; exit 1; }
+done
+node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 20) { console.error("bootstrap: roost needs Node 20 or newer"); process.exit(1) }'
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "bootstrap: build"
+npm run --silent build
