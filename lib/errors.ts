@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   MANIFEST_BAD_SIGNATURE: EXIT.VERIFY,
   HASH_MISMATCH: EXIT.VERIFY,
   VERIFY_FAILED: EXIT.VERIFY,
+  INDEX_MISSING: EXIT.FAILED,
 } as const satisfies Record<string, ExitCode>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,9 +1,107 @@
-/** The spoke role's commands. */
+/** The spoke role's commands: init, run, list. */
 import type { Command } from 'commander'
-import type { RunAction } from '../lib/cli.js'
+import { join } from 'node:path'
+import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../lib/cli.js'
+import { RoostError } from '../lib/errors.js'
+import { KINDS, type Kind } from '../lib/formats/names.js'
+import { formatBytes, parseDuration } from '../lib/config/units.js'
+import { initSpoke, type InitResult } from './init.js'
+import { runCycle, type CycleResult } from './run.js'
+import { listGenerations, renderList } from './list.js'
 
+interface InitCli {
+  service: string
+  hub: string
+  source: string[]
+  dir?: string
+  hubKey?: string
+  config?: string
+}
+
+interface RunCli {
+  kind: string
+  wait: string
+  config?: string
+}
+
+function renderInit(r: InitResult): string {
+  return [
+    `wrote ${r.config} and ${r.key.reused ? 'reused' : 'made'} the spoke's key ${r.key.path}`,
+    `pinned the hub's host key for ${r.hub.host}:${r.hub.port} (${r.hub.pinnedFrom === 'argument' ? 'from --hub-key' : 'read from the hub with ssh-keyscan'}):`,
+    `  ${r.hub.hostKey}`,
+    `  fingerprint ${r.hub.fingerprint}   compare it with the one \`roost hub init\` printed`,
+    `register this spoke on the hub:`,
+    `  ${r.register}`,
+  ].join('\n')
+}
+
+function renderRun(r: CycleResult): string {
+  const pct = r.bytes ? ` (${((100 * r.sent) / r.bytes).toFixed(1)}% of the archive)` : ''
+  const lines = [
+    `${r.service} ${r.generation} accepted by the hub: ${formatBytes(r.bytes)}, ${r.entries} entries, sha256 ${r.sha256}`,
+    `  sent ${formatBytes(r.sent)}${pct}; ${formatBytes(r.matched)} found in the hub's previous archive`,
+    `  ${Object.entries(r.ms).map(([k, v]) => `${k} ${v} ms`).join(', ')}`,
+  ]
+  if (r.resumed.length) lines.push(`  finished earlier generations: ${r.resumed.map(g => `${g.generation} (${g.how})`).join(', ')}`)
+  if (r.deleted.length) lines.push(`  deleted from this host: ${r.deleted.join(', ')}`)
+  if (r.tarExit === 1) lines.push('  warning: some files changed while tar read them')
+  return lines.join('\n')
+}
+
+function registerInit(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('init')
+    .description("write spoke.yaml and the spoke's key, pin the hub's host key, print the line to register on the hub")
+    .requiredOption('--service <name>', 'the service name (also its account on the hub)')
+    .requiredOption('--hub <host:port>', 'where the hub listens')
+    .requiredOption('--source <path...>', 'folders (or files) to back up')
+    .option('--dir <dir>', 'where spoke.yaml, keys/ and state/ go (default: the folder of --config, else /etc/roost)')
+    .option('--hub-key <line|file>', "the hub's SSH host key (else it is read from the hub and its fingerprint printed)")
+    .option('--config <file>', 'the spoke.yaml to write (default /etc/roost/spoke.yaml)')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost spoke init --service wiki --hub hub.example.org:2222 --source /srv/wiki --dir /etc/roost')
+  runAction(cmd, async (opts: InitCli): Promise<Output> => {
+    const configFile = opts.dir ? join(opts.dir, 'spoke.yaml') : configPath('spoke', opts.config)
+    const r = await initSpoke({ service: opts.service, hub: opts.hub, sources: opts.source, configFile, cwd: process.cwd(), ...(opts.hubKey ? { hubKey: opts.hubKey } : {}) })
+    return { json: r, text: renderInit(r) }
+  })
+}
+
+function registerRun(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('run')
+    .description('one backup cycle: hooks, archive, manifest, upload, wait for the hub to accept (what cron runs)')
+    .option('--kind <kind>', `generation kind (${KINDS.join('|')}; only full for now)`, 'full')
+    .option('--wait <duration>', "how long to wait for the hub's verdict after the upload", '120s')
+    .option('--config <file>', 'spoke.yaml (default /etc/roost/spoke.yaml or ROOST_CONFIG)')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost spoke run --config /etc/roost/spoke.yaml')
+  runAction(cmd, async (opts: RunCli, ctx: Ctx): Promise<Output> => {
+    if (!(KINDS as readonly string[]).includes(opts.kind)) throw new RoostError('USAGE', `--kind must be one of ${KINDS.join(', ')}, not '${opts.kind}'`)
+    const wait = parseDuration(opts.wait)
+    if (wait === undefined) throw new RoostError('USAGE', `--wait '${opts.wait}' is not a duration like 120s or 5m`)
+    const r = await runCycle({ configFile: configPath('spoke', opts.config), kind: opts.kind as Kind, verdictTimeoutMs: wait, now: ctx.now, log: ctx.log })
+    return { json: r, text: renderRun(r) }
+  })
+}
+
+function registerList(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('list')
+    .description('generations held on the hub and kept on this host')
+    .option('--config <file>', 'spoke.yaml (default /etc/roost/spoke.yaml or ROOST_CONFIG)')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost spoke list --config /etc/roost/spoke.yaml --json')
+  runAction(cmd, async (opts: { config?: string }): Promise<Output> => {
+    const r = await listGenerations(configPath('spoke', opts.config))
+    return { json: r, text: renderList(r) }
+  })
+}
+
+/** Registers `roost spoke init|run|list`. */
 export function registerSpoke(program: Command, runAction: RunAction): void {
-  const role = program.command('spoke').description('the spoke role')
-  void role
-  void runAction
+  const role = program.command('spoke').description('the spoke role: back up this host\'s service to the hub')
+  registerInit(role, runAction)
+  registerRun(role, runAction)
+  registerList(role, runAction)
 }

@@ -62,6 +62,9 @@ export async function fanOut(src: Readable, dests: NodeJS.WritableStream[]): Pro
   const done = dests.map(d => new Promise<void>((res, rej) => {
     d.on('error', rej)
     d.on('finish', () => res())
+    // a child's stdin socket may be destroyed when the child exits before 'finish' is
+    // emitted (a race): 'close' ends the wait too; the caller checks the child's exit status
+    d.on('close', () => res())
     // a child's stdin closing early (EPIPE) surfaces as an error on that destination
   }))
   const failed = new Promise<never>((_, rej) => src.on('error', rej))

@@ -1,0 +1,60 @@
+/**
+ * The hub's access policy for exec requests: which `rsync --server …` command line an account
+ * may run, confined by rrsync to exactly one folder. Pure: reads no files, starts nothing.
+ *
+ *   service writing  → rrsync -wo -no-del <accounts>/<svc>/incoming
+ *   service reading  → rrsync -ro <store>/<svc>
+ *   mirror reading   → rrsync -ro <store>
+ *   mirror writing, any other command → refused with a reason
+ */
+import { join } from 'node:path'
+import { NAME_RE } from '../lib/formats/names.js'
+import type { ExecDecision } from '../lib/ssh/types.js'
+
+/** Who asks, and the hub paths the decision needs (all absolute). */
+export interface ExecAccount {
+  kind: 'service' | 'mirror'
+  name: string
+  /** `<root>/accounts` */
+  accounts: string
+  /** `<root>/store` */
+  store: string
+  /** Path of Debian's rrsync script. */
+  rrsync: string
+}
+
+/** The longest command line the hub considers (rsync's own lines are far shorter). */
+export const MAX_COMMAND_BYTES = 64 * 1024
+
+function refuse(reason: string): ExecDecision {
+  return { allow: false, reason }
+}
+
+function allow(rrsync: string, flags: string[], dir: string, command: string): ExecDecision {
+  return { allow: true, argv: [rrsync, ...flags, dir], env: { SSH_ORIGINAL_COMMAND: command } }
+}
+
+/**
+ * Decides what an exec request runs. Only command lines that start with exactly
+ * `rsync --server ` are allowed; `--sender` right after it (as rsync writes it, and as rrsync
+ * checks it) means the client reads. `--sender` anywhere else is refused as ambiguous.
+ * The command itself is passed to rrsync unchanged in SSH_ORIGINAL_COMMAND: rrsync checks
+ * every option and path against the one folder it is given.
+ */
+export function planExec(account: ExecAccount, command: string): ExecDecision {
+  if (!NAME_RE.test(account.name)) return refuse(`account name '${account.name.slice(0, 64)}' is not valid`)
+  if (Buffer.byteLength(command, 'utf8') > MAX_COMMAND_BYTES) return refuse('the command is longer than 64 KiB')
+  if (/[\0\r\n]/.test(command)) return refuse('the command contains a NUL byte or a line break')
+  const words = command.split(' ')
+  if (words[0] !== 'rsync' || words[1] !== '--server' || words.length < 3) {
+    return refuse(`this account may only run rsync for roost (got '${(words[0] ?? '').slice(0, 64)}'); shells and other commands are not available`)
+  }
+  const reads = words[2] === '--sender'
+  if (!reads && words.includes('--sender')) return refuse("'--sender' must come right after 'rsync --server'")
+  if (account.kind === 'mirror') {
+    if (!reads) return refuse(`mirror '${account.name}' is read-only: it cannot upload to the hub`)
+    return allow(account.rrsync, ['-ro'], account.store, command)
+  }
+  if (reads) return allow(account.rrsync, ['-ro'], join(account.store, account.name), command)
+  return allow(account.rrsync, ['-wo', '-no-del'], join(account.accounts, account.name, 'incoming'), command)
+}

@@ -1,0 +1,141 @@
+/**
+ * Accepting an arrival. The staging folder (data.tar.zst from the pass, plus the manifest's
+ * exact bytes) is made read-only, recorded in the books, and renamed into
+ * store/<svc>/<generation>/: that rename is the commit point, and it never replaces anything.
+ * Then the uploaded tar becomes incoming/.basis/data.tar, the arrival folder goes, status.json
+ * is rewritten and the index republished. A crash anywhere leaves either the arrival in
+ * incoming (re-ingested on restart) or a stored generation whose clean-up `finishAccept` redoes.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import { createHash, randomBytes } from 'node:crypto'
+import { hashFile, type Digest } from '../../lib/fsx/hash.js'
+import { ensureDir, renameNoReplace, writeFileAtomic } from '../../lib/fsx/atomic.js'
+import { ARCHIVE, BASIS_DIR, MANIFEST, STORED_ARCHIVE } from '../../lib/layout.js'
+import type { GenerationRecord } from '../../lib/formats/tree.js'
+import type { Manifest } from '../../lib/formats/manifest.js'
+import type { HubConfig, HubPaths } from '../../lib/config/hub.js'
+import type { PrivateKey } from '../../lib/sign.js'
+import type { Logger } from '../../lib/log.js'
+import { booksDir, writeRecord } from '../books.js'
+import { writeServiceStatus } from '../service-status.js'
+import { publishIndex } from '../index/publish.js'
+import { arrivalDir, pendingMark } from './gather.js'
+
+/** What one ingest needs: the config as it is now, the hub's folders, the index key, a clock. */
+export interface IngestContext {
+  paths: HubPaths
+  config: HubConfig
+  indexKey: PrivateKey
+  log: Logger
+  now: () => Date
+}
+
+/** Staging folder names: `<svc>-<generation>-<random>`. */
+export const STAGING_RE = /^[a-z][a-z0-9-]{0,31}-\d{8}T\d{6}Z-(full|diff|incr)-[0-9a-f]{12}$/
+
+/** Makes a fresh, private staging folder for one arrival (same file system as the store). */
+export async function makeStaging(paths: HubPaths, service: string, generation: string): Promise<string> {
+  await ensureDir(paths.staging)
+  const dir = join(paths.staging, `${service}-${generation}-${randomBytes(6).toString('hex')}`)
+  await fs.mkdir(dir, { mode: 0o700 })
+  return dir
+}
+
+async function writeSynced(path: string, data: Buffer, mode: number): Promise<void> {
+  const h = await fs.open(path, 'wx', 0o600)
+  try {
+    await h.writeFile(data)
+    await h.sync()
+  } finally {
+    await h.close()
+  }
+  await fs.chmod(path, mode)
+}
+
+function digestOf(data: Buffer): Digest {
+  return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }
+}
+
+/**
+ * Moves a staging folder holding data.tar.zst into the store with the manifest's exact
+ * bytes, read-only, after writing its books record. Never replaces an existing generation.
+ */
+export async function commitGeneration(c: IngestContext, m: Manifest, manifestBytes: Buffer, staging: string, stored: Digest): Promise<GenerationRecord> {
+  await writeSynced(join(staging, MANIFEST), manifestBytes, 0o444)
+  await fs.chmod(join(staging, STORED_ARCHIVE), 0o444)
+  const record: GenerationRecord = {
+    service: m.service,
+    generation: m.generation,
+    kind: m.kind,
+    accepted: c.now().toISOString(),
+    files: { [MANIFEST]: digestOf(manifestBytes), [STORED_ARCHIVE]: { sha256: stored.sha256, bytes: stored.bytes } },
+  }
+  await writeRecord(c.paths, record)
+  await setPendingMark(c.paths, m.service, m.generation)
+  await ensureDir(c.paths.store, 0o755)
+  await ensureDir(join(c.paths.store, m.service), 0o755)
+  const target = join(c.paths.store, m.service, m.generation)
+  await renameNoReplace(staging, target)
+  await fs.chmod(target, 0o555)
+  return record
+}
+
+/**
+ * Writes the books record of a stored generation that has none (a crash between the store
+ * rename and the books would leave one; with the normal order this never runs).
+ */
+export async function ensureRecord(c: IngestContext, m: Manifest): Promise<void> {
+  const file = join(booksDir(c.paths, m.service), `${m.generation}.json`)
+  if (await fs.lstat(file).then(() => true, () => false)) return
+  const dir = join(c.paths.store, m.service, m.generation)
+  const files: GenerationRecord['files'] = {}
+  for (const name of [MANIFEST, STORED_ARCHIVE]) files[name] = await hashFile(join(dir, name))
+  await writeRecord(c.paths, { service: m.service, generation: m.generation, kind: m.kind, accepted: c.now().toISOString(), files })
+}
+
+/** Makes incoming/.basis a real folder (a spoke could have put a symlink or a file there). */
+async function basisDir(incoming: string): Promise<string> {
+  const dir = join(incoming, BASIS_DIR)
+  const st = await fs.lstat(dir).catch(() => undefined)
+  if (st && !st.isDirectory()) await fs.rm(dir, { force: true, recursive: true })
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+  return dir
+}
+
+/**
+ * After the commit: keeps the uploaded tar as the next upload's delta basis (replacing the
+ * old one), removes the arrival folder, rewrites status.json and republishes the index.
+ * Safe to run again for a generation already finished.
+ */
+export async function finishAccept(c: IngestContext, m: Manifest): Promise<{ serial: number }> {
+  const dir = arrivalDir(c.paths, m.service, m.generation)
+  const tar = join(dir, ARCHIVE)
+  const st = await fs.lstat(tar).catch(() => undefined)
+  if (st?.isFile()) await fs.rename(tar, join(await basisDir(join(dir, '..')), ARCHIVE))
+  await fs.rm(dir, { recursive: true, force: true })
+  await writeServiceStatus(c.paths, m.service, { kind: 'accepted', generation: m.generation, full: m.kind === 'full' }, c.now())
+  const published = await publishIndex({ paths: c.paths, config: c.config, indexKey: c.indexKey, now: c.now(), log: c.log })
+  await fs.rm(pendingMark(c.paths, m.service, m.generation), { force: true })
+  return published
+}
+
+async function setPendingMark(paths: HubPaths, service: string, generation: string): Promise<void> {
+  const mark = pendingMark(paths, service, generation)
+  await ensureDir(join(paths.state, 'ingest-pending'))
+  await ensureDir(join(mark, '..'))
+  await writeFileAtomic(mark, '', 0o600)
+}
+
+/** Removes staging folders an interrupted ingest left behind (only names ingest makes). */
+export async function cleanStaging(paths: HubPaths): Promise<number> {
+  const names = await fs.readdir(paths.staging).catch(() => [] as string[])
+  let n = 0
+  for (const name of names.filter(x => STAGING_RE.test(x))) {
+    const dir = join(paths.staging, name)
+    await fs.chmod(dir, 0o700).catch(() => {})
+    await fs.rm(dir, { recursive: true, force: true })
+    n++
+  }
+  return n
+}

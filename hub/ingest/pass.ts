@@ -1,0 +1,115 @@
+/**
+ * The one expensive pass over an arrival's data.tar: a single read feeds the sha256, the
+ * stdin of `zstd -3 -T0` (its output hashed as it is written to staging/…/data.tar.zst) and
+ * the stdin of `tar --list --verbose` (its lines counted). Memory stays flat.
+ */
+import { createWriteStream, promises as fs, constants } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fanOut, HashingStream, HashSink, type Digest } from '../../lib/fsx/hash.js'
+import { startChild } from '../../lib/proc/pipe.js'
+import { compressArgs } from '../../lib/zstd.js'
+import { listArgs, ListingCounter } from '../../lib/tar.js'
+import { STORED_ARCHIVE } from '../../lib/layout.js'
+import { RoostError } from '../../lib/errors.js'
+import type { PassFacts } from './check-arrival.js'
+
+/**
+ * Forwards writes to a child's stdin with backpressure, and quietly drops them once the
+ * child has stopped reading (tar stops at the end-of-archive blocks, or dies on garbage):
+ * the child's exit status, not a broken pipe, says whether the listing worked.
+ */
+export class LenientSink extends Writable {
+  private dead = false
+  constructor(private readonly target: Writable) {
+    super()
+    const die = (): void => {
+      this.dead = true
+    }
+    target.on('error', die)
+    target.on('close', die)
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.dead || this.target.destroyed) return cb()
+    if (this.target.write(chunk)) return cb()
+    const go = (): void => {
+      this.target.off('drain', go)
+      this.target.off('close', go)
+      this.target.off('error', go)
+      cb()
+    }
+    this.target.on('drain', go)
+    this.target.on('close', go)
+    this.target.on('error', go)
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.dead && !this.target.destroyed) this.target.end()
+    cb()
+  }
+}
+
+export interface PassResult {
+  /** Everything but storedBytes, which the caller adds (it knows the manifest's size). */
+  pass: Omit<PassFacts, 'storedBytes'>
+  /** sha256 and size of the data.tar.zst written into the staging folder. */
+  stored: Digest
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const h = await fs.open(path, 'r')
+  try {
+    await h.sync()
+  } finally {
+    await h.close()
+  }
+}
+
+function problemOf(err: unknown): string {
+  const e = err as RoostError
+  const hint = typeof e.hint === 'string' ? e.hint.split('\n').filter(Boolean).pop() : undefined
+  return (hint ?? e.message ?? String(err)).slice(0, 500)
+}
+
+/**
+ * Reads `tarPath` once (never following a symlink) and writes `stagingDir/data.tar.zst`.
+ * Throws (ZSTD_FAILED, I/O errors) only for the hub's own failures; a tar that does not
+ * list comes back as `listed: false`.
+ */
+export async function streamArrival(tarPath: string, stagingDir: string): Promise<PassResult> {
+  const h = await fs.open(tarPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  const st = await h.stat()
+  if (!st.isFile()) {
+    await h.close()
+    throw new RoostError('ARRIVAL_REJECTED', `${tarPath} is not a regular file`)
+  }
+  const src = h.createReadStream({ highWaterMark: 1 << 20 })
+  const hash = new HashSink()
+  const zstPath = join(stagingDir, STORED_ARCHIVE)
+  const zHash = new HashingStream()
+  const written = pipeline(zHash, createWriteStream(zstPath, { flags: 'wx', mode: 0o600 }))
+  const zstd = startChild(compressArgs(), { stdout: zHash, code: 'ZSTD_FAILED', what: `zstd compressing ${tarPath}` })
+  const counter = new ListingCounter()
+  const tar = startChild(listArgs(), { stdout: counter, code: 'TAR_FAILED', what: `tar listing ${tarPath}` })
+  try {
+    await fanOut(src, [hash, zstd.stdin!, new LenientSink(tar.stdin!)])
+    await Promise.all([zstd.done, written])
+  } catch (err) {
+    zstd.kill()
+    tar.kill()
+    src.destroy()
+    await written.catch(() => {})
+    throw err
+  }
+  let listProblem: string | undefined
+  await tar.done.catch(err => {
+    if (err instanceof RoostError && err.code === 'TOOL_MISSING') throw err
+    listProblem = problemOf(err)
+  })
+  await fsyncFile(zstPath)
+  const d = hash.digest()
+  return {
+    pass: { sha256: d.sha256, bytes: d.bytes, listed: listProblem === undefined, ...(listProblem ? { listProblem } : {}), counts: counter.counts },
+    stored: zHash.digest(),
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * `roost hub serve`: the hub daemon. Loads hub.yaml (and re-reads it when it changes), checks
+ * both keys, starts the SSH front door with the hub's exec policy and the ingest watcher,
+ * writes state/listen.json once listening, and on SIGTERM/SIGINT closes everything and returns.
+ * One bad arrival never stops it: ingest rejects it with a reason and goes on.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import type { HubConfig } from '../lib/config/hub.js'
+import { writeFileAtomic } from '../lib/fsx/atomic.js'
+import { readPrivateKey } from '../lib/sign.js'
+import { createFrontDoor } from '../lib/ssh/front-door.js'
+import type { ExecDecision } from '../lib/ssh/types.js'
+import type { Logger } from '../lib/log.js'
+import { createConfigSource, type ConfigSource } from './config-source.js'
+import { ensureHubLayout, ensureServiceLayout, hasServiceLayout } from './accounts.js'
+import { planExec } from './exec-policy.js'
+import { startIngest } from './ingest/watch.js'
+
+export interface ServeOptions {
+  configFile: string
+  log: Logger
+  now: () => Date
+  /** Resolves when the hub should stop (default: the first SIGTERM or SIGINT). */
+  stop?: Promise<unknown>
+}
+
+/** The account a user name names in hub.yaml: a service, a mirror, or nothing (also when both claim it). */
+export function accountOf(config: HubConfig, user: string): { kind: 'service' | 'mirror'; key: string } | undefined {
+  const svc = Object.hasOwn(config.services, user) ? config.services[user] : undefined
+  const mirror = Object.hasOwn(config.mirrors, user) ? config.mirrors[user] : undefined
+  if (svc && mirror) return undefined
+  if (svc) return { kind: 'service', key: svc.key }
+  if (mirror) return { kind: 'mirror', key: mirror.key }
+  return undefined
+}
+
+function execPolicy(source: ConfigSource, log: Logger): (user: string, command: string) => Promise<ExecDecision> {
+  return async (user, command) => {
+    const { config, paths } = await source.refresh()
+    const account = accountOf(config, user)
+    if (!account) return { allow: false, reason: `account '${user.slice(0, 64)}' is no longer registered on this hub` }
+    const d = planExec({ kind: account.kind, name: user, accounts: paths.accounts, store: paths.store, rrsync: config.rrsync }, command)
+    // a service added by editing hub.yaml by hand has no folders yet: make them on first use
+    if (d.allow && account.kind === 'service' && !(await hasServiceLayout(paths, user))) {
+      log.info({ service: user }, 'making the folders of a new service')
+      await ensureServiceLayout(paths, user)
+    }
+    return d
+  }
+}
+
+function signals(): { promise: Promise<string>; dispose(): void } {
+  let dispose = (): void => {}
+  const promise = new Promise<string>(res => {
+    const on = (sig: string) => () => res(sig)
+    const term = on('SIGTERM')
+    const int = on('SIGINT')
+    process.once('SIGTERM', term)
+    process.once('SIGINT', int)
+    dispose = () => {
+      process.off('SIGTERM', term)
+      process.off('SIGINT', int)
+    }
+  })
+  return { promise, dispose }
+}
+
+/** Runs the hub until asked to stop. Throws CONFIG_* / KEY_* before it listens when set up wrong. */
+export async function serveHub(o: ServeOptions): Promise<{ host: string; port: number }> {
+  const sig = signals()
+  try {
+    const source = await createConfigSource(o.configFile, o.log)
+    const { config, paths } = source.get()
+    await readPrivateKey(paths.hostKey) // refuses a missing or loose host key with a clear error
+    const indexKey = await readPrivateKey(paths.indexKey)
+    await ensureHubLayout(paths)
+    for (const name of Object.keys(config.services)) await ensureServiceLayout(paths, name)
+    const door = createFrontDoor({
+      hostKeyFile: paths.hostKey,
+      limits: config.limits,
+      log: o.log.child({ part: 'ssh' }),
+      keyFor: async user => (accountOf((await source.refresh()).config, user))?.key,
+      planExec: execPolicy(source, o.log),
+    })
+    const port = await door.listen(config.listen.host, config.listen.port)
+    const ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now })
+    const listenFile = join(paths.state, 'listen.json')
+    await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid }) + '\n', 0o644)
+    o.log.info({ host: config.listen.host, port }, 'hub serving')
+    const why = await Promise.race([o.stop ?? new Promise(() => {}), sig.promise])
+    o.log.info({ why }, 'hub stopping')
+    await door.close()
+    await ingest.close()
+    await fs.rm(listenFile, { force: true })
+    return { host: config.listen.host, port }
+  } finally {
+    sig.dispose()
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `roost hub status`: every service (last generation, its age against the expected cadence,
+ * stored bytes, generation count, rejects and the last reject's reason), every mirror, the
+ * index serial and the store's free space. Reads the books, rejected/ and TREE.json; never
+ * rehashes the store. `describeStatus` is pure; `hubStatus` gathers.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import type { Output } from '../lib/cli.js'
+import type { HubConfig, HubPaths } from '../lib/config/hub.js'
+import { formatBytes, formatDuration } from '../lib/config/units.js'
+import { parseTree, TREE_FILE } from '../lib/formats/tree.js'
+import type { GenerationRecord } from '../lib/formats/tree.js'
+import { readIfExists } from '../lib/fsx/atomic.js'
+import { readServiceBooks, totalBytes } from './books.js'
+
+export interface RejectSummary {
+  folder: string
+  code: string
+  message: string
+  at: string
+}
+
+export interface ServiceState {
+  name: string
+  last: { generation: string; accepted: string; ageMs: number } | null
+  /** Expected cadence in milliseconds. */
+  everyMs: number
+  /** The last generation is older than the cadence. */
+  late: boolean
+  storedBytes: number
+  generations: number
+  rejects: number
+  lastReject: RejectSummary | null
+}
+
+export interface MirrorState {
+  name: string
+  serial: number | null
+  lagMs: number | null
+  note: string
+}
+
+export interface HubState {
+  now: string
+  services: ServiceState[]
+  mirrors: MirrorState[]
+  index: { serial: number; published: string } | null
+  store: { path: string; freeBytes: number; totalBytes: number }
+}
+
+/** One service's row. Pure. */
+export function serviceState(name: string, everyMs: number, records: readonly GenerationRecord[], rejects: readonly RejectSummary[], now: Date): ServiceState {
+  const newest = records[records.length - 1]
+  const ageMs = newest ? now.getTime() - Date.parse(newest.accepted) : 0
+  const lastReject = [...rejects].sort((a, b) => a.at.localeCompare(b.at)).pop() ?? null
+  return {
+    name,
+    last: newest ? { generation: newest.generation, accepted: newest.accepted, ageMs } : null,
+    everyMs,
+    late: newest ? ageMs > everyMs : false,
+    storedBytes: totalBytes(records),
+    generations: records.length,
+    rejects: rejects.length,
+    lastReject,
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
+  return rows.map(r => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n')
+}
+
+/** The text a person reads. Pure. */
+export function describeStatus(s: HubState): string {
+  const out: string[] = []
+  const svc = [['SERVICE', 'LAST GENERATION', 'AGE', 'EVERY', 'LATE', 'STORED', 'GENS', 'REJECTS', 'LAST REJECT']]
+  for (const r of s.services) {
+    svc.push([
+      r.name,
+      r.last?.generation ?? 'none yet',
+      r.last ? formatDuration(r.last.ageMs) : '-',
+      formatDuration(r.everyMs),
+      r.late ? 'LATE' : 'no',
+      formatBytes(r.storedBytes),
+      String(r.generations),
+      String(r.rejects),
+      r.lastReject ? `${r.lastReject.code} at ${r.lastReject.at}: ${r.lastReject.message}` : '-',
+    ])
+  }
+  out.push(s.services.length ? table(svc) : 'no services (add one with `roost hub add-service`)')
+  out.push('')
+  const mir = [['MIRROR', 'SERIAL', 'LAG']]
+  for (const m of s.mirrors) mir.push([m.name, m.serial === null ? '-' : String(m.serial), m.lagMs === null ? m.note : formatDuration(m.lagMs)])
+  out.push(s.mirrors.length ? table(mir) : 'no mirrors')
+  out.push('')
+  out.push(s.index ? `index: serial ${s.index.serial}, published ${s.index.published}` : 'index: not published yet')
+  out.push(`store: ${s.store.path}: ${formatBytes(s.store.freeBytes)} free of ${formatBytes(s.store.totalBytes)}`)
+  return out.join('\n') + '\n'
+}
+
+async function readRejects(paths: HubPaths, service: string): Promise<RejectSummary[]> {
+  const dir = join(paths.rejected, service)
+  const out: RejectSummary[] = []
+  for (const folder of await fs.readdir(dir).catch(() => [] as string[])) {
+    const text = await readIfExists(join(dir, folder, 'reason.json')).catch(() => undefined)
+    let r: Partial<RejectSummary> & { folder?: string } = {}
+    try {
+      r = text ? (JSON.parse(text) as typeof r) : {}
+    } catch {
+      r = {}
+    }
+    out.push({ folder: String(r.folder ?? folder), code: String(r.code ?? 'unknown'), message: String(r.message ?? 'no reason.json'), at: String(r.at ?? '') })
+  }
+  return out
+}
+
+async function readIndex(paths: HubPaths): Promise<HubState['index']> {
+  const text = await readIfExists(join(paths.store, TREE_FILE))
+  if (text === undefined) return null
+  const tree = parseTree(text, join(paths.store, TREE_FILE))
+  return { serial: tree.serial, published: tree.published }
+}
+
+/** Gathers and renders the hub's status. */
+export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): Promise<Output> {
+  const services: ServiceState[] = []
+  for (const name of Object.keys(config.services).sort()) {
+    services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now))
+  }
+  const mirrors = Object.keys(config.mirrors).sort().map(name => ({ name, serial: null, lagMs: null, note: 'no trace yet' }))
+  const st = await fs.statfs(paths.store).catch(() => fs.statfs(paths.root))
+  const state: HubState = {
+    now: now.toISOString(),
+    services,
+    mirrors,
+    index: await readIndex(paths),
+    store: { path: paths.store, freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize },
+  }
+  return { json: state, text: describeStatus(state) }
+}

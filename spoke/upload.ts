@@ -1,0 +1,161 @@
+/**
+ * Talking to the hub with rsync over ssh: upload a generation (data.tar against the hub's
+ * previous tar as delta basis, then manifest.json last), read the hub's status.json and list
+ * what the hub holds. `parseRsyncStats`, `judgeStatus` and `parseListing` are pure.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import { pushArgs, pullArgs, listArgs, type TransferOptions } from '../lib/rsync.js'
+import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
+import { run } from '../lib/proc/run.js'
+import { RoostError } from '../lib/errors.js'
+import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
+import { ARCHIVE, BASIS_DIR, MANIFEST, STATUS } from '../lib/layout.js'
+import { GENERATION_RE } from '../lib/formats/names.js'
+import { parseServiceStatus, type ServiceStatus } from '../lib/formats/status.js'
+import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
+
+/** The hub as an ssh target for this spoke; writes the pinned host key to state/known_hosts. */
+export async function prepareTarget(config: SpokeConfig, paths: SpokePaths): Promise<SshTarget> {
+  await ensureDir(paths.state)
+  await writeFileAtomic(paths.knownHosts, knownHostsLine(config.hub.hostKey), 0o600)
+  return { host: config.hub.host, port: config.hub.port, user: config.service, key: paths.key, knownHosts: paths.knownHosts }
+}
+
+/** What rsync --stats reports about one transfer. */
+export interface TransferStats {
+  /** Bytes rsync put on the wire (after compression). */
+  sent: number
+  /** Bytes of file data that had no match in the basis. */
+  literal: number
+  /** Bytes of file data found in the basis (not sent). */
+  matched: number
+}
+
+function statNumber(text: string, label: string): number {
+  const m = new RegExp(`^${label}:\\s*([\\d,.]+)`, 'm').exec(text)
+  return m ? Number(m[1]!.replace(/[,.]/g, '')) : 0
+}
+
+/** Reads the figures from rsync's --stats output (thousands separators allowed). Pure. */
+export function parseRsyncStats(text: string): TransferStats {
+  return { sent: statNumber(text, 'Total bytes sent'), literal: statNumber(text, 'Literal data'), matched: statNumber(text, 'Matched data') }
+}
+
+const RSYNC_MEANING: Record<number, string> = {
+  5: 'the hub refused the rsync request',
+  12: 'the connection closed: hub unreachable, or it refused the request',
+  23: 'partial transfer',
+  30: 'timeout in data send/receive',
+  255: 'ssh failed (hub unreachable, key not registered, or host key mismatch)',
+}
+
+/** Runs rsync with an overall deadline; failures become RSYNC_FAILED naming what and why. */
+export async function runRsyncTimed(argv: string[], what: string, timeoutMs?: number): Promise<string> {
+  try {
+    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(timeoutMs ? { timeout: timeoutMs } : {}) })).stdout
+  } catch (err) {
+    if (err instanceof RoostError && typeof err.detail?.exitCode === 'number') {
+      const code = err.detail.exitCode
+      throw new RoostError('RSYNC_FAILED', `${what}: rsync exited ${code}${RSYNC_MEANING[code] ? ` (${RSYNC_MEANING[code]})` : ''}`, { hint: err.hint, cause: err, detail: err.detail })
+    }
+    throw err
+  }
+}
+
+export interface UploadOptions {
+  /** Bytes per second on the wire (spoke.yaml upload.bwlimit). */
+  bwlimit?: number
+  timeoutMs?: number
+}
+
+/** rsync's --bwlimit is in KiB/s. Pure. */
+export function bwlimitKiB(bytesPerSecond: number | undefined): number | undefined {
+  return bytesPerSecond ? Math.max(1, Math.ceil(bytesPerSecond / 1024)) : undefined
+}
+
+/**
+ * argv for one push (lib/rsync builds it), adjusted for the hub's rrsync. Pure.
+ * - rrsync pins a --partial-dir as /proc/self/fd/N, where rsync can neither save a cut file
+ *   nor place a --delay-updates file (it discards a COMPLETED file and still exits 0). So
+ *   uploads use --partial instead: a cut data.tar stays under its own name in the
+ *   generation folder, and the next push resumes from it. The hub acts only once
+ *   manifest.json arrives, and that is sent only after data.tar completed.
+ * - --ignore-times: never trust size+mtime against the basis; always delta-check it.
+ * - --stats: the figures that show what delta transfer saved.
+ */
+export function uploadArgs(t: SshTarget, file: string, generation: string, o: TransferOptions): string[] {
+  const argv = pushArgs(t, [file], `/${generation}`, o).filter(a => a !== '--delay-updates' && !a.startsWith('--partial-dir'))
+  return [argv[0]!, '--stats', '--ignore-times', '--partial', ...argv.slice(1)]
+}
+
+/**
+ * Uploads a generation folder: data.tar into `/<generation>/` with the hub's previous tar as
+ * delta basis, then manifest.json in a second call (the manifest arriving is what makes the
+ * upload count). A cut transfer resumes from rsync's partial dir on the next call.
+ */
+export async function uploadGeneration(t: SshTarget, dir: string, generation: string, o: UploadOptions = {}): Promise<TransferStats & { archiveMs: number; manifestMs: number }> {
+  const bw = bwlimitKiB(o.bwlimit)
+  const common = bw ? { bwlimit: bw } : {}
+  let start = Date.now()
+  const data = parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, ARCHIVE), generation, { ...common, basisDir: `/${BASIS_DIR}` }), `uploading ${generation}/${ARCHIVE}`, o.timeoutMs))
+  const archiveMs = Date.now() - start
+  start = Date.now()
+  const man = parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, MANIFEST), generation, common), `uploading ${generation}/${MANIFEST}`, o.timeoutMs))
+  return { sent: data.sent + man.sent, literal: data.literal + man.literal, matched: data.matched + man.matched, archiveMs, manifestMs: Date.now() - start }
+}
+
+/**
+ * True when rsync failed because the path is not on the hub (not because the hub is
+ * unreachable): rsync's 23, or rrsync refusing a missing file or a missing store folder
+ * (which rsync reports as 12, like a dropped connection, so its words decide).
+ */
+export function isMissing(err: unknown): boolean {
+  if (!(err instanceof RoostError) || err.code !== 'RSYNC_FAILED') return false
+  const code = err.detail?.exitCode
+  return code === 23 || (code === 12 && /rrsync error: .*(No such file or directory|Restricted directory does not exist)/.test(err.hint ?? ''))
+}
+
+/** The hub's status.json for this service, or undefined when the hub has written none yet. */
+export async function fetchStatus(t: SshTarget, tmpRoot: string): Promise<ServiceStatus | undefined> {
+  const dir = await fs.mkdtemp(join(tmpRoot, '.status-'))
+  try {
+    await runRsyncTimed(pullArgs(t, [`/${STATUS}`], dir, { compress: false, ioTimeout: 60 }), `reading ${STATUS} from the hub`, 120_000)
+    return parseServiceStatus(await fs.readFile(join(dir, STATUS), 'utf8'), `the hub's ${STATUS}`)
+  } catch (err) {
+    if (isMissing(err)) return undefined
+    throw err
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true })
+  }
+}
+
+export type Verdict = { verdict: 'accepted' } | { verdict: 'rejected'; code: string; message: string } | { verdict: 'pending' }
+
+/** What the hub's status says about one generation. Pure. */
+export function judgeStatus(status: ServiceStatus | undefined, generation: string): Verdict {
+  if (status?.last?.generation === generation) return { verdict: 'accepted' }
+  if (status?.lastReject?.generation === generation) return { verdict: 'rejected', code: status.lastReject.code, message: status.lastReject.message }
+  return { verdict: 'pending' }
+}
+
+/** Generation folder names in an `rsync --list-only` listing. Pure. */
+export function parseListing(text: string): string[] {
+  const out: string[] = []
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('d')) continue
+    const name = line.trim().split(/\s+/).pop() ?? ''
+    if (GENERATION_RE.test(name)) out.push(name)
+  }
+  return out.sort()
+}
+
+/** The generations the hub holds in this service's store (empty when it has none yet). */
+export async function listHubGenerations(t: SshTarget): Promise<string[]> {
+  try {
+    return parseListing(await runRsyncTimed(listArgs(t, '/'), 'listing the hub store', 120_000))
+  } catch (err) {
+    if (isMissing(err)) return []
+    throw err
+  }
+}

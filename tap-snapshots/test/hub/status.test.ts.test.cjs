@@ -1,0 +1,20 @@
+/* IMPORTANT
+ * This snapshot file is auto-generated, but designed for humans.
+ * It should be checked into source control and tracked carefully.
+ * Re-generate by setting TAP_SNAPSHOT=1 and running tests.
+ * Make sure to inspect the output below.  Do not ignore changes!
+ */
+'use strict'
+exports[`test/hub/status.test.ts > TAP > describeStatus renders a readable table > status text 1`] = `
+SERVICE  LAST GENERATION        AGE    EVERY  LATE  STORED   GENS  REJECTS  LAST REJECT
+blog     20261122T010000Z-full  5h 0m  1h 0m  LATE  5.0 MiB  1     1        ARRIVAL_BAD_SIGNATURE at 2026-11-22T05:00:00.000Z: manifest.json: the signature does not verify
+wiki     20261122T030000Z-full  3h 0m  1d 0h  no    3.0 KiB  1     0        -
+new      none yet               -      1d 0h  no    0 B      0     0        -
+
+MIRROR   SERIAL  LAG
+offsite  -       no trace yet
+
+index: serial 7, published 2026-11-22T03:00:01.000Z
+store: /srv/roost/store: 10.0 GiB free of 100.0 GiB
+
+`

@@ -1,0 +1,80 @@
+/**
+ * The spoke against a real hub on 127.0.0.1: init pins the running hub's host key, a run is
+ * accepted into the store, a run after a small change sends far less than the archive (the
+ * hub's previous tar is the delta basis), a generation cut off from the hub is finished by
+ * the next run, and list shows what the hub and this host hold.
+ */
+import t, { type Test } from 'tap'
+import { join } from 'node:path'
+import { promises as fs } from 'node:fs'
+import { roost, startHub, type RunningHub } from '../helpers/roost.js'
+import { makeServiceTree, mutateTree } from '../helpers/fixtures.js'
+
+const SVC = 'wiki'
+
+interface RunJson {
+  generation: string
+  bytes: number
+  sent: number
+  matched: number
+  resumed: { generation: string; how: string }[]
+  deleted: string[]
+}
+
+async function spokeRun(t: Test, config: string, expectExit = 0): Promise<RunJson> {
+  const r = await roost(['spoke', 'run', '--config', config, '--json'], { timeout: 60_000 })
+  t.equal(r.exitCode, expectExit, `spoke run exit ${expectExit}\n${r.stderr}`)
+  return (r.exitCode === 0 ? JSON.parse(r.stdout) : {}) as RunJson
+}
+
+t.test('spoke init, run, delta run, resume and list against a running hub', async t => {
+  const dir = t.testdir()
+  const data = join(dir, 'srv', SVC)
+  await makeServiceTree(data, { seed: SVC, largeBytes: 24 * 1024 * 1024 })
+  const hubRoot = join(dir, 'hub')
+  t.equal((await roost(['hub', 'init', hubRoot, '--port', '0'])).exitCode, 0, 'hub init')
+  const hub: RunningHub = await startHub(hubRoot)
+  t.teardown(() => hub.stop())
+  const spokeDir = join(dir, 'spoke')
+  const config = join(spokeDir, 'spoke.yaml')
+
+  const init = await roost(['spoke', 'init', '--service', SVC, '--hub', `127.0.0.1:${hub.port}`, '--source', data, '--dir', spokeDir, '--json'])
+  t.equal(init.exitCode, 0, init.stderr)
+  const setup = JSON.parse(init.stdout) as { register: string; key: { line: string }; hub: { hostKey: string; pinnedFrom: string } }
+  const hostPub = (await fs.readFile(join(hubRoot, 'keys', 'host_ed25519.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')
+  t.equal(setup.hub.hostKey, hostPub, "init pinned the running hub's host key")
+  t.equal(setup.hub.pinnedFrom, 'ssh-keyscan')
+  const add = await roost(['hub', 'add-service', SVC, '--key', setup.key.line, '--config', join(hubRoot, 'hub.yaml')])
+  t.equal(add.exitCode, 0, add.stderr)
+
+  const first = await spokeRun(t, config)
+  const stored = join(hubRoot, 'store', SVC, first.generation)
+  t.ok(await fs.stat(join(stored, 'data.tar.zst')), 'the hub stored data.tar.zst')
+  t.ok(await fs.stat(join(stored, 'manifest.json')), 'and the manifest')
+  t.ok(first.sent > first.bytes / 10, 'the first upload sends the archive (compressed on the wire)')
+
+  await mutateTree(data, 'day1')
+  const second = await spokeRun(t, config)
+  t.not(second.generation, first.generation)
+  t.ok(second.sent < first.bytes / 10, `the second upload sends far less (${second.sent} bytes) than the archive (${second.bytes} bytes)`)
+  t.ok(second.matched > second.bytes / 2, "most of it was found in the hub's previous tar")
+  t.same(second.deleted, [first.generation], 'local retention removed the older accepted generation')
+
+  // a run that cannot reach the hub leaves its generation pending; the next run finishes it first
+  await fs.writeFile(join(data, 'data', 'new-day2.txt'), 'made on day 2\n') // mutateTree runs once per tree
+  const offline = join(spokeDir, 'spoke-offline.yaml')
+  await fs.writeFile(offline, (await fs.readFile(config, 'utf8')).replace(/port: \d+/, 'port: 1'), { mode: 0o600 })
+  await spokeRun(t, offline, 1)
+  const pending = (await fs.readdir(join(spokeDir, 'state', 'generations'))).filter(n => !n.startsWith('.') && n !== second.generation)
+  t.equal(pending.length, 1, 'the cut-off generation is kept locally')
+  const fourth = await spokeRun(t, config)
+  t.same(fourth.resumed.map(r => r.generation), pending, 'the next run uploaded it first')
+  t.ok(await fs.stat(join(hubRoot, 'store', SVC, pending[0]!, 'data.tar.zst')), 'and the hub accepted it')
+
+  const list = await roost(['spoke', 'list', '--config', config, '--json'])
+  t.equal(list.exitCode, 0, list.stderr)
+  const rows = (JSON.parse(list.stdout) as { generations: { generation: string; onHub: boolean; local: string | null }[] }).generations
+  t.same(rows.map(r => r.generation), [first.generation, second.generation, pending[0], fourth.generation], 'list shows every generation')
+  t.ok(rows.every(r => r.onHub), 'all on the hub')
+  t.same(rows.filter(r => r.local).map(r => [r.generation, r.local]), [[fourth.generation, 'accepted']], 'only the newest is kept locally')
+})

@@ -1,0 +1,111 @@
+import t from 'tap'
+import { ARRIVAL_CODES, checkArrival, type ArrivalFacts, type PassFacts, type Verdict } from '../../../hub/ingest/check-arrival.js'
+import type { Manifest, UnsignedManifest } from '../../../lib/formats/manifest.js'
+import { keygen, manifestFor, signedManifest, type TestKey } from './kit.js'
+
+const GEN = '20261122T030000Z-full'
+const TAR = {
+  sha256: 'ab'.repeat(32),
+  bytes: 10240,
+  counts: { entries: 10, files: 5, dirs: 3, symlinks: 1, hardlinks: 1, other: 0, bytes: 10240 },
+}
+
+const dir = t.testdir()
+const wiki: TestKey = await keygen(dir, 'wiki')
+const blog: TestKey = await keygen(dir, 'blog')
+
+function sign(over: Partial<UnsignedManifest> = {}, key = wiki, service = 'wiki', gen = GEN): Manifest {
+  return signedManifest(key, manifestFor(service, gen, TAR, over)).manifest
+}
+
+function facts(m: Manifest = sign(), over: Partial<ArrivalFacts> = {}): ArrivalFacts {
+  return {
+    account: 'wiki',
+    folder: m.generation,
+    folderIsDir: true,
+    registeredKey: wiki.line,
+    quota: undefined,
+    manifest: { state: 'parsed', manifest: m, bytes: 900 },
+    entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }],
+    stored: new Set(['20261120T030000Z-full', '20261121T030000Z-incr']),
+    storedBytes: 5000,
+    storedCopy: 'none',
+    ...over,
+  }
+}
+
+const goodPass: PassFacts = { sha256: TAR.sha256, bytes: TAR.bytes, listed: true, counts: { ...TAR.counts, bytes: 0 }, storedBytes: 3000 }
+
+const forged = sign()
+const edited: Manifest = { ...forged, counts: { ...forged.counts, files: 6 } }
+
+const cases: Array<[string, ArrivalFacts, string]> = [
+  ['accepts a good arrival before the pass', facts(), 'accepted'],
+  ['accepts a good arrival after the pass', facts(sign(), { pass: goodPass }), 'accepted'],
+  ['rejects an account that is not a service in hub.yaml', facts(sign(), { registeredKey: undefined }), 'ARRIVAL_UNKNOWN_SERVICE'],
+  ['rejects an arrival that is a symlink, not a folder', facts(sign(), { folderIsDir: false, manifest: { state: 'not-a-file' } }), 'ARRIVAL_NOT_A_FILE'],
+  ['rejects a manifest larger than the cap, unread', facts(sign(), { manifest: { state: 'too-large', bytes: 2_000_000, limit: 1_048_576 } }), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects a manifest.json that is a symlink', facts(sign(), { manifest: { state: 'not-a-file' } }), 'ARRIVAL_NOT_A_FILE'],
+  ['rejects a manifest that fails the schema', facts(sign(), { manifest: { state: 'invalid', problem: "manifest.json: at '(top level)': unrecognized key: 'extra'" } }), 'ARRIVAL_BAD_MANIFEST'],
+  ["rejects a manifest for another service (signed by that service's key)", facts(sign({}, blog, 'blog')), 'ARRIVAL_WRONG_SERVICE'],
+  ['rejects a manifest whose generation is not its folder', facts(sign(), { folder: '20261122T040000Z-full' }), 'ARRIVAL_WRONG_FOLDER'],
+  ['rejects a manifest edited after signing', facts(edited), 'ARRIVAL_BAD_SIGNATURE'],
+  ["rejects a manifest signed by another service's key", facts(sign({}, blog)), 'ARRIVAL_BAD_SIGNATURE'],
+  ['rejects when the registered key is not a valid key', facts(sign(), { registeredKey: 'ssh-ed25519 AAAAnotakey' }), 'ARRIVAL_BAD_SIGNATURE'],
+  ['rejects a kind that does not match the generation id', facts(sign({ kind: 'diff', base: '20261120T030000Z-full' })), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects a full that names a base', facts(sign({ base: '20261120T030000Z-full' })), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects a diff without a base', facts(sign({ kind: 'diff' }, wiki, 'wiki', '20261122T030000Z-diff')), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects a diff whose base is not a full', facts(sign({ kind: 'diff', base: '20261121T030000Z-incr' }, wiki, 'wiki', '20261122T030000Z-diff')), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects a base that is not older', facts(sign({ kind: 'diff', base: '20261123T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff')), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects an archive this hub cannot store (compressed)', facts(sign({ compression: 'zstd' })), 'ARRIVAL_UNSUPPORTED'],
+  ['rejects a generation id already in the store', facts(sign(), { stored: new Set([GEN]) }), 'ARRIVAL_REPLAYED'],
+  ['rejects a replay of a stored generation with no pending accept', facts(sign(), { storedCopy: 'present' }), 'ARRIVAL_REPLAYED'],
+  ['finishes an accept a crash interrupted after the store rename', facts(sign(), { storedCopy: 'interrupted', stored: new Set([GEN]) }), 'accepted'],
+  ['rejects a diff whose base is not stored (asks for a full)', facts(sign({ kind: 'diff', base: '20261119T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff')), 'ARRIVAL_MISSING_BASE'],
+  ['rejects an incr whose parent is not stored', facts(sign({ kind: 'incr', parent: '20261121T040000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr')), 'ARRIVAL_MISSING_BASE'],
+  ['accepts a diff whose base is stored', facts(sign({ kind: 'diff', base: '20261120T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff')), 'accepted'],
+  ['rejects data.tar as a symlink', facts(sign(), { entries: [{ name: 'data.tar', type: 'symlink', bytes: 11 }] }), 'ARRIVAL_NOT_A_FILE'],
+  ['rejects a subfolder in the arrival', facts(sign(), { entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }, { name: 'sub', type: 'dir', bytes: 4096 }] }), 'ARRIVAL_NOT_A_FILE'],
+  ['rejects a file the manifest does not list', facts(sign(), { entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }, { name: 'evil.sh', type: 'file', bytes: 5 }] }), 'ARRIVAL_EXTRA_FILE'],
+  ['rejects a missing data.tar', facts(sign(), { entries: [] }), 'ARRIVAL_MISSING_FILE'],
+  ['rejects a data.tar of the wrong size', facts(sign(), { entries: [{ name: 'data.tar', type: 'file', bytes: 512 }] }), 'ARRIVAL_SIZE_MISMATCH'],
+  ['rejects a data.tar that read as another size', facts(sign(), { pass: { ...goodPass, bytes: 512 } }), 'ARRIVAL_SIZE_MISMATCH'],
+  ['rejects a data.tar whose sha256 differs', facts(sign(), { pass: { ...goodPass, sha256: 'cd'.repeat(32) } }), 'ARRIVAL_HASH_MISMATCH'],
+  ['rejects a data.tar that tar cannot list', facts(sign(), { pass: { ...goodPass, listed: false, listProblem: 'tar: Unexpected EOF in archive' } }), 'ARRIVAL_NOT_A_TAR'],
+  ['rejects a listing whose counts differ from the manifest', facts(sign(), { pass: { ...goodPass, counts: { ...goodPass.counts, entries: 9, files: 4 } } }), 'ARRIVAL_COUNT_MISMATCH'],
+  ['rejects counts whose archive bytes differ from the tar', facts(sign({ counts: { ...TAR.counts, bytes: 9999 } }), { pass: goodPass }), 'ARRIVAL_COUNT_MISMATCH'],
+  ['rejects a generation that would exceed the quota', facts(sign(), { quota: 7999, pass: goodPass }), 'ARRIVAL_OVER_QUOTA'],
+  ['accepts a generation that fills the quota exactly', facts(sign(), { quota: 8000, pass: goodPass }), 'accepted'],
+]
+
+function summary(v: Verdict): Record<string, unknown> {
+  return v.accepted ? { accepted: true, alreadyStored: v.alreadyStored } : { code: v.code, message: v.message, wantFull: v.wantFull }
+}
+
+t.test('checkArrival decides every case in the table', async t => {
+  const table: Array<Record<string, unknown>> = []
+  for (const [name, f, want] of cases) {
+    const v = checkArrival(f)
+    t.equal(v.accepted ? 'accepted' : v.code, want, name)
+    table.push({ case: name, ...summary(v) })
+  }
+  t.matchSnapshot(table, 'verdicts')
+})
+
+t.test('the table covers every arrival code', async t => {
+  const seen = new Set(cases.map(c => c[2]))
+  for (const code of ARRIVAL_CODES) t.ok(seen.has(code), code)
+})
+
+t.test('only a broken chain asks for a full', async t => {
+  const missing = checkArrival(cases.find(c => c[2] === 'ARRIVAL_MISSING_BASE')![1])
+  t.equal(!missing.accepted && missing.wantFull, true)
+  const hash = checkArrival(cases.find(c => c[2] === 'ARRIVAL_HASH_MISMATCH')![1])
+  t.equal(!hash.accepted && hash.wantFull, false)
+})
+
+t.test('an interrupted accept comes back with its manifest, marked already stored', async t => {
+  const v = checkArrival(facts(sign(), { storedCopy: 'interrupted' }))
+  t.ok(v.accepted && v.alreadyStored)
+  t.equal(v.accepted && v.manifest.generation, GEN)
+})

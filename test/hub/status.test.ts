@@ -1,0 +1,85 @@
+import t from 'tap'
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import { describeStatus, hubStatus, serviceState, type HubState } from '../../hub/status.js'
+import { writeRecord } from '../../hub/books.js'
+import { publishIndex } from '../../hub/index/publish.js'
+import type { GenerationRecord } from '../../lib/formats/tree.js'
+import { silentLogger } from '../../lib/log.js'
+import { keygen, makeHub } from './ingest/kit.js'
+
+const NOW = new Date('2026-11-22T06:00:00.000Z')
+const HOUR = 3_600_000
+
+function rec(service: string, generation: string, accepted: string, bytes: number): GenerationRecord {
+  return { service, generation, kind: 'full', accepted, files: { 'manifest.json': { bytes: 1000, sha256: 'a'.repeat(64) }, 'data.tar.zst': { bytes, sha256: 'b'.repeat(64) } } }
+}
+
+t.test('serviceState: age against the cadence, size, rejects (pure)', async t => {
+  const records = [rec('wiki', '20261121T030000Z-full', '2026-11-21T03:00:00.000Z', 1000), rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 3000)]
+  const s = serviceState('wiki', 24 * HOUR, records, [{ folder: 'a', code: 'ARRIVAL_HASH_MISMATCH', message: 'old', at: '2026-11-20T00:00:00.000Z' }, { folder: 'b', code: 'ARRIVAL_REPLAYED', message: 'new', at: '2026-11-21T00:00:00.000Z' }], NOW)
+  t.same(s.last, { generation: '20261122T030000Z-full', accepted: '2026-11-22T03:00:00.000Z', ageMs: 3 * HOUR })
+  t.equal(s.late, false)
+  t.equal(s.storedBytes, 6000)
+  t.equal(s.generations, 2)
+  t.equal(s.rejects, 2)
+  t.equal(s.lastReject?.code, 'ARRIVAL_REPLAYED', 'the newest reject')
+  t.equal(serviceState('wiki', 2 * HOUR, records, [], NOW).late, true, 'late when older than the cadence')
+  const never = serviceState('new', HOUR, [], [], NOW)
+  t.equal(never.last, null)
+  t.equal(never.late, false)
+  t.equal(never.lastReject, null)
+})
+
+t.test('describeStatus renders a readable table', async t => {
+  const state: HubState = {
+    now: NOW.toISOString(),
+    services: [
+      serviceState('blog', HOUR, [rec('blog', '20261122T010000Z-full', '2026-11-22T01:00:00.000Z', 5 * 1024 * 1024)], [{ folder: '20261122T050000Z-full', code: 'ARRIVAL_BAD_SIGNATURE', message: 'manifest.json: the signature does not verify', at: '2026-11-22T05:00:00.000Z' }], NOW),
+      serviceState('wiki', 24 * HOUR, [rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 2048)], [], NOW),
+      serviceState('new', 24 * HOUR, [], [], NOW),
+    ],
+    mirrors: [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }],
+    index: { serial: 7, published: '2026-11-22T03:00:01.000Z' },
+    store: { path: '/srv/roost/store', freeBytes: 10 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
+  }
+  const text = describeStatus(state)
+  t.match(text, /blog\s+20261122T010000Z-full\s+5h 0m\s+1h 0m\s+LATE/)
+  t.match(text, /offsite\s+-\s+no trace yet/)
+  t.matchSnapshot(text, 'status text')
+  t.match(describeStatus({ ...state, services: [], mirrors: [], index: null }), /no services[\s\S]*no mirrors[\s\S]*not published yet/)
+})
+
+t.test('hubStatus reads the books, rejected/, the index and the disk', async t => {
+  const dir = t.testdir()
+  const wiki = await keygen(join(dir, 'keys'), 'wiki')
+  const blog = await keygen(join(dir, 'keys'), 'blog')
+  const hub = await makeHub(join(dir, 'hub'), { wiki: { key: wiki.line, every: '1d' }, blog: { key: blog.line, every: '1h' } }, { offsite: { key: blog.line } })
+  for (const r of [rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 4000), rec('blog', '20261122T010000Z-full', '2026-11-22T01:00:00.000Z', 9000)]) {
+    await writeRecord(hub.paths, r)
+    await fs.mkdir(join(hub.paths.store, r.service, r.generation), { recursive: true })
+  }
+  for (const [name, code, at] of [['20261122T020000Z-full-20261122T020001.000Z', 'ARRIVAL_HASH_MISMATCH', '2026-11-22T02:00:01.000Z'], ['20261122T040000Z-full-20261122T040001.000Z', 'ARRIVAL_BAD_SIGNATURE', '2026-11-22T04:00:01.000Z']] as const) {
+    await fs.mkdir(join(hub.paths.rejected, 'blog', name), { recursive: true })
+    await fs.writeFile(join(hub.paths.rejected, 'blog', name, 'reason.json'), JSON.stringify({ code, message: `because ${code}`, at, service: 'blog', folder: name.slice(0, 21) }))
+  }
+  await fs.mkdir(join(hub.paths.rejected, 'blog', 'no-reason'), { recursive: true })
+  await publishIndex({ paths: hub.paths, config: hub.config, indexKey: hub.indexKey.key, now: NOW, log: silentLogger() })
+
+  const out = await hubStatus(hub.paths, hub.config, NOW)
+  const s = out.json as HubState
+  t.same(s.services.map(x => x.name), ['blog', 'wiki'])
+  const [b, w] = s.services
+  t.equal(w!.late, false)
+  t.equal(w!.storedBytes, 5000)
+  t.equal(w!.everyMs, 24 * HOUR)
+  t.equal(b!.late, true, 'blog is 5 h old against a 1 h cadence')
+  t.equal(b!.rejects, 3)
+  t.equal(b!.lastReject?.code, 'ARRIVAL_BAD_SIGNATURE')
+  t.same(s.mirrors, [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }])
+  t.equal(s.index?.serial, 1)
+  t.ok(s.store.freeBytes > 0 && s.store.totalBytes >= s.store.freeBytes, 'disk space of the store')
+  t.match(out.text, /SERVICE\s+LAST GENERATION/)
+  t.match(out.text, /index: serial 1/)
+  t.match(out.text, /ARRIVAL_BAD_SIGNATURE/)
+})
