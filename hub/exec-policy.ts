@@ -6,6 +6,10 @@
  *   service reading  → rrsync -ro <store>/<svc>
  *   mirror reading   → rrsync -ro <store>
  *   mirror writing, any other command → refused with a reason
+ *
+ * One more refusal protects uploads: rrsync pins a receiver's --partial-dir to an absolute
+ * /proc/self/fd path, and rsync then cannot place files held back by --delay-updates: it
+ * discards every file and still exits 0. Such an upload is refused loudly instead.
  */
 import { join } from 'node:path'
 import { NAME_RE } from '../lib/formats/names.js'
@@ -56,5 +60,9 @@ export function planExec(account: ExecAccount, command: string): ExecDecision {
     return allow(account.rrsync, ['-ro'], account.store, command)
   }
   if (reads) return allow(account.rrsync, ['-ro'], join(account.store, account.name), command)
+  // rsync sends `--partial-dir DIR` as two words; rrsync also takes `--partial-dir=DIR`
+  if (words.includes('--delay-updates') && words.some(w => w === '--partial-dir' || w.startsWith('--partial-dir='))) {
+    return refuse('--delay-updates with --partial-dir loses every file under rrsync (the partial dir becomes absolute); upload without --delay-updates')
+  }
   return allow(account.rrsync, ['-wo', '-no-del'], join(account.accounts, account.name, 'incoming'), command)
 }

@@ -84,15 +84,19 @@ export async function serveHub(o: ServeOptions): Promise<{ host: string; port: n
       planExec: execPolicy(source, o.log),
     })
     const port = await door.listen(config.listen.host, config.listen.port)
-    const ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now })
     const listenFile = join(paths.state, 'listen.json')
-    await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid }) + '\n', 0o644)
-    o.log.info({ host: config.listen.host, port }, 'hub serving')
-    const why = await Promise.race([o.stop ?? new Promise(() => {}), sig.promise])
-    o.log.info({ why }, 'hub stopping')
-    await door.close()
-    await ingest.close()
-    await fs.rm(listenFile, { force: true })
+    let ingest: { close(): Promise<void> } | undefined
+    try {
+      ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now })
+      await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid }) + '\n', 0o644)
+      o.log.info({ host: config.listen.host, port }, 'hub serving')
+      const why = await Promise.race([o.stop ?? new Promise(() => {}), sig.promise])
+      o.log.info({ why }, 'hub stopping')
+    } finally {
+      await door.close()
+      await ingest?.close()
+      await fs.rm(listenFile, { force: true })
+    }
     return { host: config.listen.host, port }
   } finally {
     sig.dispose()

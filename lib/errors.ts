@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   HASH_MISMATCH: EXIT.VERIFY,
   VERIFY_FAILED: EXIT.VERIFY,
   INDEX_MISSING: EXIT.FAILED,
+  LISTEN_FAILED: EXIT.FAILED,
 } as const satisfies Record<string, ExitCode>
 
 export type ErrorCode = keyof typeof ERROR_CODES

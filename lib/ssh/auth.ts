@@ -20,13 +20,6 @@ export function blobFingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')
 }
 
-/** The SSH wire blob of a registered `ssh-… AAAA…` line, or undefined when it does not parse. */
-export function keyBlob(line: string): Buffer | undefined {
-  const parsed = ssh2.utils.parseKey(line)
-  if (parsed instanceof Error) return undefined
-  return parsed.getPublicSSH()
-}
-
 /**
  * Decides one auth request against the key line registered for its user (undefined: no such
  * user). Compares key blobs exactly and verifies the signature with ssh2's key parser.

@@ -1,14 +1,18 @@
 /**
  * Runs one allowed exec request: the policy's argv, detached in its own process group with a
  * minimal environment, its stdio piped to the SSH channel, its exit status sent back. When the
- * channel or the connection goes away first, the whole process group is killed (rrsync stays
- * the parent of rsync, and rsync forks: killing one pid would leave the rest running).
+ * channel or the connection goes away first, the whole process group is stopped: SIGTERM (rsync
+ * then keeps a cut upload in its partial dir, so the next attempt resumes), SIGKILL after a
+ * grace time (rrsync stays the parent of rsync, and rsync forks: one pid would not do).
  */
 import type { ServerChannel } from 'ssh2'
 import type { Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { spawnStream } from '../proc/run.js'
 import type { Logger } from '../log.js'
+
+/** How long a group has after SIGTERM before SIGKILL. */
+export const KILL_GRACE_MS = 3000
 
 /** A running exec: `done` settles when it is over (never rejects); `kill` ends its group. */
 export interface RunningExec {
@@ -35,19 +39,25 @@ export function runExecChild(channel: ServerChannel, argv: readonly string[], en
   const pid = child.pid
   let running = true
   let channelOpen = true
-  const kill = (): void => {
-    if (!running || pid === undefined) return
-    running = false
+  let killing = false
+  const signalGroup = (signal: NodeJS.Signals): void => {
     try {
-      process.kill(-pid, 'SIGKILL')
+      process.kill(-pid!, signal)
     } catch {
       // the group is already gone
     }
   }
+  const kill = (): void => {
+    if (!running || killing || pid === undefined) return
+    killing = true
+    // TERM first: rsync saves what it received into its --partial-dir, so the upload resumes
+    signalGroup('SIGTERM')
+    setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS)
+  }
   const closed = new Promise<void>(res => channel.once('close', () => res()))
   void closed.then(() => {
     channelOpen = false
-    if (running) log.info({ pid }, 'channel closed before the command ended: killing its process group')
+    if (running) log.info({ pid }, 'channel closed before the command ended: stopping its process group')
     kill()
   })
   child.stdin?.on('error', () => {}) // EPIPE once the child stops reading

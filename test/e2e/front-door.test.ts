@@ -111,6 +111,16 @@ t.test('a service uploads into its own incoming with rsync', async t => {
   })
 })
 
+t.test('an upload rrsync would silently discard (--delay-updates with --partial-dir) is refused loudly', async t => {
+  await storeUnchanged(t, async () => {
+    const gen = '20261122T031500Z-full'
+    const r = await upload(wiki, [payload], `/${gen}/`, ['--partial-dir=.rsync-partial', '--delay-updates'])
+    t.not(r.exitCode, 0)
+    t.match(r.stderr, /roost: refused: --delay-updates with --partial-dir/)
+    t.notOk(await fs.stat(join(incoming('wiki'), gen)).catch(() => undefined))
+  })
+})
+
 t.test('a service cannot read another service\'s area, nor escape with .. or an absolute path', async t => {
   await storeUnchanged(t, async () => {
     const out = join(dir, 'stolen')
@@ -295,6 +305,14 @@ t.test('ssh-keyscan reads the hub host key (spoke and mirror init rely on it)', 
   t.equal(r.exitCode, 0)
   const pinned = (await fs.readFile(join(hubRoot, 'keys', 'host_ed25519.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')
   t.match(r.stdout, pinned)
+})
+
+t.test('hub status lists every account', async t => {
+  const r = await roost(['hub', 'status', '--json', '--config', config])
+  t.equal(r.exitCode, 0, r.stderr)
+  const status = JSON.parse(r.stdout) as { services: Array<{ name: string }>; mirrors: Array<{ name: string }> }
+  t.same(status.services.map(s => s.name), ['blog', 'news', 'wiki'])
+  t.same(status.mirrors.map(m => m.name), ['m1'])
 })
 
 t.test('SIGTERM stops the hub cleanly', async t => {

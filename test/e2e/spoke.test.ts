@@ -71,10 +71,19 @@ t.test('spoke init, run, delta run, resume and list against a running hub', asyn
   t.same(fourth.resumed.map(r => r.generation), pending, 'the next run uploaded it first')
   t.ok(await fs.stat(join(hubRoot, 'store', SVC, pending[0]!, 'data.tar.zst')), 'and the hub accepted it')
 
+  // a post hook that spoils the archive after it was hashed: the hub rejects it, the run fails
+  const spoil = join(spokeDir, 'spoke-spoil.yaml')
+  const hook = `post:\n    - name: spoil\n      run: [sh, -c, 'printf X | dd of=${spokeDir}/state/generations/.making-$ROOST_GENERATION/data.tar bs=1 seek=5000 conv=notrunc']`
+  await fs.writeFile(spoil, (await fs.readFile(config, 'utf8')).replace('post: []', hook), { mode: 0o600 })
+  const rejected = await roost(['spoke', 'run', '--config', spoil])
+  t.equal(rejected.exitCode, 1, rejected.stderr)
+  t.match(rejected.stderr, /the hub rejected \S+-full: .*\[ARRIVAL_REJECTED\]/)
+
   const list = await roost(['spoke', 'list', '--config', config, '--json'])
   t.equal(list.exitCode, 0, list.stderr)
   const rows = (JSON.parse(list.stdout) as { generations: { generation: string; onHub: boolean; local: string | null }[] }).generations
-  t.same(rows.map(r => r.generation), [first.generation, second.generation, pending[0], fourth.generation], 'list shows every generation')
-  t.ok(rows.every(r => r.onHub), 'all on the hub')
-  t.same(rows.filter(r => r.local).map(r => [r.generation, r.local]), [[fourth.generation, 'accepted']], 'only the newest is kept locally')
+  t.same(rows.slice(0, 4).map(r => r.generation), [first.generation, second.generation, pending[0], fourth.generation], 'list shows every generation')
+  t.ok(rows.slice(0, 4).every(r => r.onHub), 'all accepted ones are on the hub')
+  t.same(rows.filter(r => r.local).map(r => [r.local, r.onHub]), [['accepted', true], ['rejected', false]], 'the newest accepted and the rejected one are kept locally')
+  t.equal(rows[3]!.local, 'accepted')
 })

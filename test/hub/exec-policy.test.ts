@@ -5,7 +5,7 @@ const paths = { accounts: '/hub/accounts', store: '/hub/store', rrsync: '/usr/bi
 const wiki: ExecAccount = { kind: 'service', name: 'wiki', ...paths }
 const m1: ExecAccount = { kind: 'mirror', name: 'm1', ...paths }
 
-const PUSH = 'rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates --copy-dest=/.basis . /20261122T030000Z-full/'
+const PUSH = 'rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/'
 const PULL = 'rsync --server --sender -logDtpre.iLsfxCIvu . /status.json'
 
 const table: Array<[string, ExecAccount, string]> = [
@@ -28,6 +28,9 @@ const table: Array<[string, ExecAccount, string]> = [
   ['a bad account name is refused', { ...wiki, name: '../wiki' }, PUSH],
   ['the true probe is refused', wiki, 'true'],
   ['scp is refused', wiki, 'scp -t /'],
+  ['an upload with --delay-updates and --partial-dir is refused', wiki, 'rsync --server -tre.iLsfxCIvu --partial-dir .rsync-partial --delay-updates . /20261122T030000Z-full/'],
+  ['… also with --partial-dir=DIR', wiki, 'rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates . /20261122T030000Z-full/'],
+  ['a download with --delay-updates and --partial-dir is fine', wiki, 'rsync --server --sender -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates . /status.json'],
 ]
 
 t.test('exec policy: commands → decisions', async t => {
@@ -37,7 +40,8 @@ t.test('exec policy: commands → decisions', async t => {
   t.same(planExec(wiki, PULL), { allow: true, argv: ['/usr/bin/rrsync', '-ro', '/hub/store/wiki'], env: { SSH_ORIGINAL_COMMAND: PULL } })
   t.same(planExec(m1, PULL), { allow: true, argv: ['/usr/bin/rrsync', '-ro', '/hub/store'], env: { SSH_ORIGINAL_COMMAND: PULL } })
   t.equal(planExec(m1, PUSH).allow, false, 'a mirror never writes')
-  for (const [what, account, command] of table.slice(5)) t.equal(planExec(account, command).allow, false, what)
+  for (const [what, account, command] of table.slice(5, -1)) t.equal(planExec(account, command).allow, false, what)
+  t.equal(planExec(wiki, table[table.length - 1]![2]).allow, true)
 })
 
 t.test('exec policy: refuses a command longer than 64 KiB, allows one at the limit', async t => {

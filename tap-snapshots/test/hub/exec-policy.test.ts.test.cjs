@@ -9,7 +9,7 @@ exports[`test/hub/exec-policy.test.ts > TAP > exec policy: commands → decision
 Array [
   Object {
     "account": "service:wiki",
-    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates --copy-dest=/.basis . /20261122T030000Z-full/",
+    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/",
     "decision": Object {
       "allow": true,
       "argv": Array [
@@ -19,7 +19,7 @@ Array [
         "/hub/accounts/wiki/incoming",
       ],
       "env": Object {
-        "SSH_ORIGINAL_COMMAND": "rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates --copy-dest=/.basis . /20261122T030000Z-full/",
+        "SSH_ORIGINAL_COMMAND": "rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/",
       },
     },
     "what": "service uploads into its incoming",
@@ -74,7 +74,7 @@ Array [
   },
   Object {
     "account": "mirror:m1",
-    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates --copy-dest=/.basis . /20261122T030000Z-full/",
+    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/",
     "decision": Object {
       "allow": false,
       "reason": "mirror 'm1' is read-only: it cannot upload to the hub",
@@ -185,7 +185,7 @@ Array [
   },
   Object {
     "account": "service:../wiki",
-    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates --copy-dest=/.basis . /20261122T030000Z-full/",
+    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/",
     "decision": Object {
       "allow": false,
       "reason": "account name '../wiki' is not valid",
@@ -209,6 +209,40 @@ Array [
       "reason": "this account may only run rsync for roost (got 'scp'); shells and other commands are not available",
     },
     "what": "scp is refused",
+  },
+  Object {
+    "account": "service:wiki",
+    "command": "rsync --server -tre.iLsfxCIvu --partial-dir .rsync-partial --delay-updates . /20261122T030000Z-full/",
+    "decision": Object {
+      "allow": false,
+      "reason": "--delay-updates with --partial-dir loses every file under rrsync (the partial dir becomes absolute); upload without --delay-updates",
+    },
+    "what": "an upload with --delay-updates and --partial-dir is refused",
+  },
+  Object {
+    "account": "service:wiki",
+    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates . /20261122T030000Z-full/",
+    "decision": Object {
+      "allow": false,
+      "reason": "--delay-updates with --partial-dir loses every file under rrsync (the partial dir becomes absolute); upload without --delay-updates",
+    },
+    "what": "… also with --partial-dir=DIR",
+  },
+  Object {
+    "account": "service:wiki",
+    "command": "rsync --server --sender -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates . /status.json",
+    "decision": Object {
+      "allow": true,
+      "argv": Array [
+        "/usr/bin/rrsync",
+        "-ro",
+        "/hub/store/wiki",
+      ],
+      "env": Object {
+        "SSH_ORIGINAL_COMMAND": "rsync --server --sender -logDtpre.iLsfxCIvu --partial-dir=.rsync-partial --delay-updates . /status.json",
+      },
+    },
+    "what": "a download with --delay-updates and --partial-dir is fine",
   },
 ]
 `

@@ -118,6 +118,15 @@ add('rejects manifest.json as a symlink', 'ARRIVAL_NOT_A_FILE', async g => {
   return 'placed'
 })
 
+add('rejects an arrival folder that is a symlink out of incoming, leaving its target alone', 'ARRIVAL_NOT_A_FILE', async g => {
+  const outside = join(dir, 'outside')
+  await fs.mkdir(outside, { recursive: true })
+  await fs.copyFile(tar.path, join(outside, 'data.tar'))
+  await fs.writeFile(join(outside, 'manifest.json'), signedManifest(wiki, manifestFor('wiki', g, tar)).text)
+  await fs.symlink(outside, join(hub.paths.accounts, 'wiki', 'incoming', g))
+  return 'placed'
+})
+
 async function rejectedReason(service: string, folder: string): Promise<Record<string, string> | undefined> {
   const names = await fs.readdir(join(hub.paths.rejected, service)).catch(() => [] as string[])
   const name = names.find(x => x.startsWith(`${folder}-`) && !seen.has(x))
@@ -148,6 +157,7 @@ for (const c of cases) {
     const status = parseServiceStatus(await fs.readFile(join(hub.paths.store, c.service, 'status.json'), 'utf8'))
     t.equal(status.lastReject?.code, reason.code, 'status.json reports the reject')
     if (reason.code === 'ARRIVAL_MISSING_BASE') t.equal(status.wantFull, true, 'a broken chain asks for a full')
+    if (c.name.includes('folder that is a symlink')) t.same((await fs.readdir(join(dir, 'outside'))).sort(), ['data.tar', 'manifest.json'], 'the symlink target is untouched')
   })
 }
 

@@ -26,11 +26,16 @@ const LIMITS: FrontDoorLimits = { maxAuthTries: 3, loginGraceTime: 5000, maxUnau
 const COMMANDS: Record<string, ExecDecision> = {
   hello: { allow: true, argv: ['sh', '-c', 'echo out; echo err >&2; cat; exit 3'], env: {} },
   slow: { allow: true, argv: ['sh', '-c', 'sleep 0.8; echo done'], env: {} },
-  env: { allow: true, argv: ['env'], env: { SSH_ORIGINAL_COMMAND: 'env' } },
+  env: { allow: true, argv: ['sh', '-c', 'echo "${ROOST_TEST_SECRET-unset}|$SSH_ORIGINAL_COMMAND|$LANG"'], env: { SSH_ORIGINAL_COMMAND: 'env' } },
 }
 
 function stayPolicy(pidFile: string): (u: string, c: string) => ExecDecision {
-  return (_u, c) => (c === 'stay' ? { allow: true, argv: ['sh', '-c', `sleep 300 & echo $! > ${pidFile}; wait`], env: {} } : { allow: false, reason: 'no' })
+  return (_u, c) => {
+    if (c === 'stay') return { allow: true, argv: ['sh', '-c', `sleep 300 & echo $! > ${pidFile}; wait`], env: {} }
+    // ignores SIGTERM (and its sleep inherits that): only the SIGKILL after the grace time ends it
+    if (c === 'stubborn') return { allow: true, argv: ['sh', '-c', `trap '' TERM; sleep 300 & echo $! > ${pidFile}; wait`], env: {} }
+    return { allow: false, reason: 'no' }
+  }
 }
 
 /** True while a process exists and is not a zombie. */
@@ -90,13 +95,13 @@ t.test('a refused exec tells the client why and exits 1', async t => {
   t.match(r.stderr, 'roost: refused: not on the list')
 })
 
-t.test('a running command sees only a minimal environment', async t => {
+t.test('a running command gets a minimal environment, not the server\'s', async t => {
+  process.env.ROOST_TEST_SECRET = 'leaked'
+  t.teardown(() => void delete process.env.ROOST_TEST_SECRET)
   const s = await setup(t)
   const r = await s.ssh('alice', s.alice.key, { cmd: ['env'] })
   t.equal(r.exitCode, 0)
-  // tap's process-info hook adds NODE_OPTIONS and _TAPJS_* to every child it sees; HOME is kept
-  const names = r.stdout.split('\n').map(l => l.split('=')[0]!).filter(n => n !== 'HOME' && n !== 'NODE_OPTIONS' && !n.startsWith('_TAPJS')).sort()
-  t.same(names, ['LANG', 'LC_ALL', 'PATH', 'SSH_ORIGINAL_COMMAND'])
+  t.equal(r.stdout, 'unset|env|C.UTF-8')
 })
 
 t.test('an unknown user, and a known key for the wrong user, are refused', async t => {
@@ -186,6 +191,20 @@ t.test('a dropped connection kills the whole process group of its command', asyn
   t.pass('the grandchild is gone')
 })
 
+t.test('a command that ignores SIGTERM is killed after the grace time', async t => {
+  const dir = t.testdir()
+  const pidFile = join(dir, 'sleep.pid')
+  const s = await setup(t, {}, stayPolicy(pidFile))
+  const client = s.ssh('alice', s.alice.key, { cmd: ['stubborn'] })
+  const pid = Number(await waitFor(() => fs.readFile(pidFile, 'utf8').catch(() => undefined), 10_000, 'the pid file'))
+  client.kill('SIGKILL')
+  await client
+  await new Promise(r => setTimeout(r, 1000))
+  t.ok(await alive(pid), 'SIGTERM came first and was ignored')
+  await waitFor(async () => !(await alive(pid)), 10_000, 'the SIGKILL')
+  t.pass('killed after the grace time')
+})
+
 t.test('a client that stops answering keepalives is dropped and its command killed', async t => {
   const dir = t.testdir()
   const pidFile = join(dir, 'sleep.pid')
@@ -201,4 +220,11 @@ t.test('a client that stops answering keepalives is dropped and its command kill
     client.kill('SIGCONT')
     await client
   }
+})
+
+t.test('a port in use is a clear error', async t => {
+  const s = await setup(t)
+  const again = createFrontDoor({ hostKeyFile: join(s.dir, 'host'), limits: LIMITS, log: silentLogger(), keyFor: () => undefined, planExec: () => ({ allow: false, reason: 'no' }) })
+  await t.rejects(again.listen('127.0.0.1', s.port), { code: 'LISTEN_FAILED', message: /address is in use/ })
+  await again.close()
 })
