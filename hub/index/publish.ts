@@ -1,7 +1,7 @@
 /**
  * Publishes the signed index: builds TREE.json from the hub's books (never from a rehash of
  * the store), one serial above the last published, signs it with the index key, and writes
- * store/TREE.json then store/TREE.json.sig atomically. Publishes in one process run one at a time.
+ * store/TREE.json.sig then store/TREE.json atomically (the mirrors' order). Publishes in one process run one at a time.
  */
 import { join } from 'node:path'
 import { buildTree, parseTree, signTree, TREE_FILE, TREE_SIG_FILE } from '../../lib/formats/tree.js'
@@ -46,8 +46,11 @@ async function publishNow(d: PublishDeps): Promise<{ serial: number }> {
   const tree = buildTree(records, indexKeys(d.config), await publishedSerial(d.paths), d.now)
   const signed = signTree(tree, d.indexKey)
   await ensureDir(d.paths.store, 0o755)
-  await writeFileAtomic(join(d.paths.store, TREE_FILE), signed.bytes, 0o644)
+  // signature first, as mirrors publish: a new TREE.json never appears before its signature,
+  // and a reader that catches the instant between the two renames re-reads (a mismatched pair
+  // cannot verify); a crash in between is mended by the next publish
   await writeFileAtomic(join(d.paths.store, TREE_SIG_FILE), signed.signature, 0o644)
+  await writeFileAtomic(join(d.paths.store, TREE_FILE), signed.bytes, 0o644)
   d.log.info({ serial: tree.serial, generations: records.length }, 'index published')
   return { serial: tree.serial }
 }
