@@ -18,8 +18,8 @@ export interface TransferOptions {
   compress?: boolean
 }
 
-function common(t: SshTarget, o: TransferOptions): string[] {
-  const a = ['rsync', '--recursive', '--times', `--partial-dir=${PARTIAL_DIR}`, '--delay-updates', '-e', rsyncRsh(t)]
+function common(t: SshTarget, o: TransferOptions, keepCut: string[]): string[] {
+  const a = ['rsync', '--recursive', '--times', ...keepCut, '-e', rsyncRsh(t)]
   if (o.compress ?? true) a.push('--compress', '--compress-choice=zstd')
   if (o.basisDir) a.push(`--copy-dest=${o.basisDir}`)
   if (o.bwlimit) a.push(`--bwlimit=${o.bwlimit}`)
@@ -27,19 +27,28 @@ function common(t: SshTarget, o: TransferOptions): string[] {
   return a
 }
 
-/** Upload local files into a remote folder (always a folder: rrsync will not overwrite a named file). */
+/**
+ * Upload local files into a remote folder (always a folder: rrsync will not overwrite a named
+ * file). A cut upload is kept under its own name (`--partial`) and is the basis the next try
+ * resumes from: rrsync pins a `--partial-dir` to a /proc/self/fd path where rsync can neither
+ * keep a cut file nor place a `--delay-updates` file (it discards a completed file and exits 0),
+ * so neither is used towards the hub. The hub ingests nothing until the manifest, sent last, lands.
+ */
 export function pushArgs(t: SshTarget, localFiles: readonly string[], remoteDir: string, o: TransferOptions = {}): string[] {
   const dir = remoteDir.endsWith('/') ? remoteDir : remoteDir + '/'
-  return [...common(t, o), '--', ...localFiles, `${remotePrefix(t)}${dir}`]
+  return [...common(t, o, ['--partial']), '--', ...localFiles, `${remotePrefix(t)}${dir}`]
 }
 
-/** Download remote paths into a local folder. */
+/**
+ * Download remote paths into a local folder. A cut download waits in the partial dir, and
+ * files appear only when the whole transfer is done (`--delay-updates`).
+ */
 export function pullArgs(t: SshTarget, remotePaths: readonly string[], localDir: string, o: TransferOptions = {}): string[] {
   const dir = localDir.endsWith('/') ? localDir : localDir + '/'
   const [first, ...rest] = remotePaths
   if (!first) throw new Error('pullArgs: no remote paths')
   // extra sources on the same host are written as ':path' (rsync's multi-source form)
-  return [...common(t, o), '--', `${remotePrefix(t)}${first}`, ...rest.map(p => `:${p}`), dir]
+  return [...common(t, o, [`--partial-dir=${PARTIAL_DIR}`, '--delay-updates']), '--', `${remotePrefix(t)}${first}`, ...rest.map(p => `:${p}`), dir]
 }
 
 /** List a remote folder (one entry per line: mode size date time name). */
