@@ -164,7 +164,8 @@ async function makeGeneration(c: Cycle, generation: string): Promise<Made> {
     const post = await runPost(c, ctx, failure)
     const hooks = [...pre, ...post.runs]
     if (failure || !archive) throw failure
-    await timed(c, 'manifest', () => writeManifest(making, buildManifest({ ...ctx, kind: o.kind, base: null, parent: null, created: o.now(), host: hostname(), roostVersion: roostVersion(), sources: config.sources, excludes: config.excludes, hooks, archive: archive!, counts: archive!.counts }), c.key))
+    const facts = { ...ctx, kind: o.kind, base: null, parent: null, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts }
+    await timed(c, 'manifest', () => writeManifest(making, buildManifest({ ...facts, sources: config.sources, excludes: config.excludes }), c.key))
     o.log.info({ generation, ms: c.ms.manifest }, 'manifest signed')
     const dir = join(paths.generations, generation)
     await renameNoReplace(making, dir)

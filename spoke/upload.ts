@@ -75,18 +75,15 @@ export function bwlimitKiB(bytesPerSecond: number | undefined): number | undefin
 }
 
 /**
- * argv for one push (lib/rsync builds it), adjusted for the hub's rrsync. Pure.
- * - rrsync pins a --partial-dir as /proc/self/fd/N, where rsync can neither save a cut file
- *   nor place a --delay-updates file (it discards a COMPLETED file and still exits 0). So
- *   uploads use --partial instead: a cut data.tar stays under its own name in the
- *   generation folder, and the next push resumes from it. The hub acts only once
- *   manifest.json arrives, and that is sent only after data.tar completed.
- * - --ignore-times: never trust size+mtime against the basis; always delta-check it.
+ * argv for one push (lib/rsync builds it: --partial, never a partial dir towards rrsync),
+ * plus two flags. Pure.
+ * - --ignore-times: never trust size+mtime against the basis (a same-size tar written in the
+ *   same second would be skipped as "up to date"); always delta-check it.
  * - --stats: the figures that show what delta transfer saved.
  */
 export function uploadArgs(t: SshTarget, file: string, generation: string, o: TransferOptions): string[] {
-  const argv = pushArgs(t, [file], `/${generation}`, o).filter(a => a !== '--delay-updates' && !a.startsWith('--partial-dir'))
-  return [argv[0]!, '--stats', '--ignore-times', '--partial', ...argv.slice(1)]
+  const argv = pushArgs(t, [file], `/${generation}`, o)
+  return [argv[0]!, '--stats', '--ignore-times', ...argv.slice(1)]
 }
 
 /**

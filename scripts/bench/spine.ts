@@ -6,7 +6,7 @@
  *  (d) the hub's ingest of the generation vs raw `zstd -3 -T0` of the same tar.
  * Prints figures; asserts nothing. Heavy: not part of the test suite.
  *
- *   node dist/scripts/bench/spine.js [--size-mib 1024] [--dir DIR] [--skip-sshd]
+ *   node dist/scripts/bench/spine.js [--size-mib 1024] [--dir DIR] [--skip-sshd] [--transport-only]
  */
 import { execa } from 'execa'
 import { promises as fs } from 'node:fs'
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const rel = corpus.replace(/^\/+/, '')
 
   // (a) raw: tar | zstd -3 -T0 into a file on the same disk
-  const raw = await timed(() => execa('tar', ['-cf', '-', '-C', '/', rel]).pipe('zstd', ['-3', '-T0', '-q', '-f', '-o', p('raw.tar.zst')]))
+  const raw = await timed(() => execa('tar', ['-cf', '-', '-C', '/', rel], { buffer: false }).pipe('zstd', ['-3', '-T0', '-q', '-f', '-o', p('raw.tar.zst')]))
   const rawOut = (await fs.stat(p('raw.tar.zst'))).size
 
   // a hub and a spoke on loopback
@@ -87,6 +87,18 @@ async function main(): Promise<void> {
     await roost(['spoke', 'init', '--service', 'bench', '--hub', `127.0.0.1:${port}`, '--source', corpus, '--dir', p('spoke')])
     await roost(['hub', 'add-service', 'bench', '--key', (await fs.readFile(p('spoke', 'keys', 'spoke_ed25519.pub'), 'utf8')).trim(), '--config', p('hub', 'hub.yaml')])
 
+    const transportOnly = process.argv.includes('--transport-only')
+    if (!transportOnly) await backups(p, corpus, raw, rawOut, hubLogs, say)
+    // (c) 1 GiB through the front door vs sshd
+    if (!process.argv.includes('--skip-sshd')) await transport(p, port, say)
+  } finally {
+    hub.kill('SIGTERM')
+    await hub
+  }
+  await fs.writeFile(p('results.txt'), out.join('\n') + '\n')
+}
+
+async function backups(p: (...s: string[]) => string, corpus: string, raw: { ms: number }, rawOut: number, hubLogs: string[], say: (s: string) => void): Promise<void> {
     const run1 = await timed(() => roost(['spoke', 'run', '--config', p('spoke', 'spoke.yaml')]))
     const archive1 = run1.value.logs.find(l => l.msg === 'archive written')
     const upload1 = run1.value.logs.find(l => l.msg === 'uploaded')
@@ -126,19 +138,11 @@ async function main(): Promise<void> {
     say(`    bytes sent by rsync            ${formatBytes(sent2)} = ${((100 * sent2) / tar2).toFixed(2)}% of the ${formatBytes(tar2)} tar${Number.isFinite(changed) ? `, ${(sent2 / changed).toFixed(2)}x the bytes changed` : ''}`)
     say(`    literal data / matched         ${formatBytes(Number(upload2?.literal ?? NaN))} / ${formatBytes(Number(upload2?.matched ?? NaN))}`)
     say(`    roost spoke run                ${fmtS(run2.ms)}`)
-
-    // (c) 1 GiB through the front door vs sshd
-    if (!process.argv.includes('--skip-sshd')) await transport(p, port, say)
-  } finally {
-    hub.kill('SIGTERM')
-    await hub
-  }
-  await fs.writeFile(p('results.txt'), out.join('\n') + '\n')
 }
 
 async function transport(p: (...s: string[]) => string, port: number, say: (s: string) => void): Promise<void> {
   const big = p('big.bin')
-  if (!(await fs.stat(big).catch(() => undefined))) await execa('head', ['-c', String(1024 ** 3), '/dev/urandom'], { stdout: { file: big } })
+  if (!(await fs.stat(big).catch(() => undefined))) await execa('dd', ['if=/dev/urandom', `of=${big}`, 'bs=1M', 'count=1024', 'status=none'])
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', p('sshd_host')]).catch(() => undefined)
   const sshdPort = 20000 + Math.floor(Math.random() * 20000)
   await fs.writeFile(p('sshd_config'), [`Port ${sshdPort}`, 'ListenAddress 127.0.0.1', `HostKey ${p('sshd_host')}`, `AuthorizedKeysFile ${p('spoke', 'keys', 'spoke_ed25519.pub')}`, 'PasswordAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', 'UsePAM no', `PidFile ${p('sshd.pid')}`].join('\n') + '\n')
@@ -170,6 +174,6 @@ async function transport(p: (...s: string[]) => string, port: number, say: (s: s
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`benchmark failed: ${(err as Error).message}\n`)
+  process.stderr.write(`benchmark failed: ${(err as Error).message.slice(0, 2000)}\n`)
   process.exitCode = 1
 })
