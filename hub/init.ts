@@ -11,8 +11,7 @@ import { validateConfig } from '../lib/config/load.js'
 import { hubPaths } from '../lib/config/hub.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir } from '../lib/fsx/atomic.js'
-import { run } from '../lib/proc/run.js'
-import { readPrivateKey, type PrivateKey } from '../lib/sign.js'
+import { ensureKeyPair, type PrivateKey } from '../lib/sign.js'
 import type { Logger } from '../lib/log.js'
 import { ensureHubLayout } from './accounts.js'
 import { writeHubYaml } from './hub-yaml.js'
@@ -44,11 +43,6 @@ export interface InitHubResult {
 
 const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false)
 
-async function makeKey(path: string, comment: string): Promise<{ key: PrivateKey; reused: boolean }> {
-  const reused = await exists(path)
-  if (!reused) await run(['ssh-keygen', '-t', 'ed25519', '-N', '', '-q', '-C', comment, '-f', path], { what: `ssh-keygen for ${path}` })
-  return { key: await readPrivateKey(path), reused }
-}
 
 function keyInfo(path: string, k: { key: PrivateKey; reused: boolean }): KeyInfo {
   return { path, line: k.key.public.line, fingerprint: k.key.public.fingerprint, reused: k.reused }
@@ -79,8 +73,8 @@ export async function initHub(o: InitHubOptions): Promise<InitHubResult> {
   const paths = hubPaths(config, configFile)
   await ensureDir(root, 0o700)
   await ensureDir(join(root, 'keys'), 0o700)
-  const host = await makeKey(paths.hostKey, 'roost-hub-host')
-  const index = await makeKey(paths.indexKey, 'roost-hub-index')
+  const host = await ensureKeyPair(paths.hostKey, 'roost-hub-host')
+  const index = await ensureKeyPair(paths.indexKey, 'roost-hub-index')
   await ensureHubLayout(paths)
   const { serial } = await publishIndex({ paths, config, indexKey: index.key, now: o.now, log: o.log })
   // hub.yaml last: it marks a finished init (a crash before it leaves a folder init can redo)

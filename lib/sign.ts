@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { RoostError } from './errors.js'
+import { run } from './proc/run.js'
 
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex')
@@ -145,4 +146,17 @@ export function verifyBytes(key: PublicKey, data: Buffer, signature: string): bo
   } catch {
     return false
   }
+}
+
+/**
+ * Makes an ed25519 key pair with ssh-keygen at `path` (0600), or reuses the one already there
+ * (which must be 0600: readPrivateKey refuses a loose one), so an interrupted init can run again.
+ */
+export async function ensureKeyPair(path: string, comment: string): Promise<{ key: PrivateKey; line: string; reused: boolean }> {
+  const reused = await fs.lstat(path).then(() => true, () => false)
+  if (!reused) {
+    await run(['ssh-keygen', '-t', 'ed25519', '-N', '', '-q', '-C', comment, '-f', path], { code: 'TOOL_FAILED', what: `ssh-keygen for ${path}` })
+  }
+  const key = await readPrivateKey(path)
+  return { key, line: `${key.public.line} ${comment}`, reused }
 }

@@ -7,12 +7,12 @@
 import { promises as fs } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { RoostError } from '../lib/errors.js'
-import { run } from '../lib/proc/run.js'
 import { ensureDir, writeFileNew } from '../lib/fsx/atomic.js'
-import { parsePublicKey, readPrivateKey, readPublicKeyArg, type PublicKey } from '../lib/sign.js'
+import { ensureKeyPair, readPublicKeyArg } from '../lib/sign.js'
 import { assertName } from '../lib/formats/names.js'
 import { dumpYaml, validateConfig } from '../lib/config/load.js'
 import { SpokeConfigSchema } from '../lib/config/spoke.js'
+import { parseEndpoint, scanHostKey } from '../lib/upstream.js'
 
 export interface InitOptions {
   service: string
@@ -35,60 +35,25 @@ export interface InitResult {
   register: string
 }
 
-/** Splits `host:port`, `[v6]:port` or `host`. Pure. */
-export function parseEndpoint(text: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text)
-  const port = m?.[2] === undefined ? 2222 : Number(m[2])
-  if (!m || !m[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RoostError('USAGE', `--hub '${text}' is not HOST:PORT`, { hint: 'for example --hub hub.example.org:2222 or --hub [2001:db8::1]:2222' })
-  }
-  return { host: m[1], port }
-}
-
-/** The ed25519 host key in ssh-keyscan's output, if any. Pure. */
-export function pickScannedKey(stdout: string): string | undefined {
-  for (const line of stdout.split('\n')) {
-    const [, type, blob] = line.trim().split(/\s+/)
-    if (!line.startsWith('#') && type === 'ssh-ed25519' && blob) return `${type} ${blob}`
-  }
-  return undefined
-}
-
-/** Asks the hub for its ed25519 host key (trust on first use: the admin compares the fingerprint). */
-export async function scanHostKey(host: string, port: number): Promise<PublicKey> {
-  const r = await run(['ssh-keyscan', '-T', '10', '-t', 'ed25519', '-p', String(port), host], { code: 'HUB_UNREACHABLE', what: `ssh-keyscan of ${host}:${port}`, timeout: 30_000 })
-  const line = pickScannedKey(r.stdout)
-  if (!line) {
-    throw new RoostError('HUB_UNREACHABLE', `could not read an ed25519 host key from the hub at ${host}:${port}`, {
-      hint: 'is `roost hub serve` running and reachable? Or pass --hub-key with the host key `roost hub init` printed',
-    })
-  }
-  return parsePublicKey(line, `the host key of ${host}:${port}`)
-}
-
 async function exists(path: string): Promise<boolean> {
   return fs.lstat(path).then(() => true, () => false)
 }
 
 /** Makes the spoke's key, or reuses one already there (it must be 0600). */
 async function spokeKey(path: string, service: string): Promise<InitResult['key']> {
-  const comment = `roost-spoke-${service}`
-  const reused = await exists(path)
-  if (!reused) await run(['ssh-keygen', '-t', 'ed25519', '-N', '', '-q', '-C', comment, '-f', path], { code: 'TOOL_FAILED', what: 'ssh-keygen' })
-  await fs.chmod(path, 0o600)
-  const key = await readPrivateKey(path)
-  return { path, line: `${key.public.line} ${comment}`, fingerprint: key.public.fingerprint, reused }
+  const { key, line, reused } = await ensureKeyPair(path, `roost-spoke-${service}`)
+  return { path, line, fingerprint: key.public.fingerprint, reused }
 }
 
 /** Sets up a spoke; refuses (CONFIG_EXISTS, exit 2) when spoke.yaml is already there. */
 export async function initSpoke(o: InitOptions): Promise<InitResult> {
   const service = assertName(o.service, 'service')
-  const hub = parseEndpoint(o.hub)
+  const hub = parseEndpoint(o.hub, '--hub')
   if (!o.sources.length) throw new RoostError('USAGE', 'give at least one --source PATH')
   const sources = o.sources.map(s => resolve(o.cwd, s))
   const configFile = resolve(o.cwd, o.configFile)
   if (await exists(configFile)) throw new RoostError('CONFIG_EXISTS', `${configFile} already exists; refusing to overwrite it`, { hint: 'remove it first, or pass --dir for another folder' })
-  const hostKey = o.hubKey ? await readPublicKeyArg(o.hubKey, '--hub-key') : await scanHostKey(hub.host, hub.port)
+  const hostKey = o.hubKey ? await readPublicKeyArg(o.hubKey, '--hub-key') : await scanHostKey(hub.host, hub.port, '--hub-key')
   const raw = { service, hub: { ...hub, hostKey: hostKey.line }, key: 'keys/spoke_ed25519', sources, excludes: [], state: 'state', keepLocal: 1, hooks: { pre: [], post: [] } }
   validateConfig(SpokeConfigSchema, raw, configFile)
   const dir = dirname(configFile)

@@ -1,17 +1,9 @@
 import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { initMirror, parseUpstream } from '../../mirror/init.js'
+import { initMirror } from '../../mirror/init.js'
 import { loadMirrorConfig } from '../../lib/config/mirror.js'
 import { makeKey } from '../lib/stores/make-store.js'
-
-t.test('parses HOST:PORT, [V6]:PORT and HOST', async t => {
-  t.same(parseUpstream('hub.example.org:2200'), { host: 'hub.example.org', port: 2200 })
-  t.same(parseUpstream('[::1]:2201'), { host: '::1', port: 2201 })
-  t.same(parseUpstream('hub'), { host: 'hub', port: 2222 })
-  t.throws(() => parseUpstream('hub:99999'), { code: 'USAGE' })
-  t.throws(() => parseUpstream('a:b:c'), { code: 'USAGE' })
-})
 
 t.test('makes the mirror root with pinned keys and refuses to do it twice', async t => {
   const dir = t.testdir()

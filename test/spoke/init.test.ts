@@ -2,22 +2,8 @@ import t from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { execFileSync } from 'node:child_process'
-import { initSpoke, parseEndpoint, pickScannedKey } from '../../spoke/init.js'
+import { initSpoke } from '../../spoke/init.js'
 import { loadSpokeConfig } from '../../lib/config/spoke.js'
-
-t.test('hub endpoints', async t => {
-  t.same(parseEndpoint('hub.example.org:2200'), { host: 'hub.example.org', port: 2200 })
-  t.same(parseEndpoint('hub.example.org'), { host: 'hub.example.org', port: 2222 })
-  t.same(parseEndpoint('[::1]:2201'), { host: '::1', port: 2201 })
-  t.throws(() => parseEndpoint('hub:99999'), { code: 'USAGE' })
-  t.throws(() => parseEndpoint('a:b:c'), { code: 'USAGE' })
-})
-
-t.test('the ed25519 key in ssh-keyscan output', async t => {
-  t.equal(pickScannedKey('# 127.0.0.1:2222 SSH-2.0-x\n[127.0.0.1]:2222 ssh-ed25519 AAAAC3Nz roost\n'), 'ssh-ed25519 AAAAC3Nz')
-  t.equal(pickScannedKey('[127.0.0.1]:2222 ssh-rsa AAAAB3\n'), undefined)
-  t.equal(pickScannedKey(''), undefined)
-})
 
 t.test('init writes a loadable 0600 config, a 0600 key, 0700 folders; never overwrites', async t => {
   const dir = t.testdir()
