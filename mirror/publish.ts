@@ -9,27 +9,18 @@
  * the renames leaves the pending pair behind: the next sync rolls it forward before
  * anything else (every generation it lists was verified and stored before it was written).
  */
-import { promises as fs, constants } from 'node:fs'
+import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../lib/log.js'
 import { isRoostError } from '../lib/errors.js'
 import { openTree, TREE_FILE, TREE_SIG_FILE, type SignedTree } from '../lib/formats/tree.js'
 import type { PublicKey } from '../lib/sign.js'
-import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
+import { ensureDir, writeFileAtomic, fsyncPath } from '../lib/fsx/atomic.js'
 import { readTreePair } from '../lib/stores/published-tree.js'
 
 /** Where the pending pair waits. */
 export function pendingDir(staging: string): string {
   return join(staging, '.publish')
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, constants.O_RDONLY)
-  try {
-    await h.sync()
-  } finally {
-    await h.close()
-  }
 }
 
 /**
@@ -68,7 +59,7 @@ export async function commitPending(staging: string, store: string, key: PublicK
   }
   if (!sigMoved) await fs.rename(join(dir, TREE_SIG_FILE), join(store, TREE_SIG_FILE))
   await fs.rename(join(dir, TREE_FILE), join(store, TREE_FILE))
-  await fsyncDir(store)
+  await fsyncPath(store)
   await fs.rm(dir, { recursive: true, force: true })
   return serial
 }

@@ -3,6 +3,7 @@
  * archive file and a `tar --list --verbose` child whose listing is counted. Memory stays flat
  * whatever the size. tar's exit 1 (a file changed while it was read) is a warning.
  */
+import { fsyncPath } from '../lib/fsx/atomic.js'
 import { createWriteStream, promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../lib/log.js'
@@ -30,15 +31,6 @@ export interface ArchiveResult {
   ms: number
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const h = await fs.open(path, 'r')
-  try {
-    await h.sync()
-  } finally {
-    await h.close()
-  }
-}
-
 /**
  * Streams the sources through tar into `dir/data.tar`, hashing and counting on the way.
  * Throws TAR_FAILED when tar (or the listing) fails; the caller removes `dir`.
@@ -58,7 +50,7 @@ export async function makeArchive(o: ArchiveOptions, log: Logger): Promise<Archi
     checkExit('tar', result, tarStderr(), { code: 'TAR_FAILED', okCodes: TAR_CREATE_OK, what: 'tar (making the archive)' })
     await listing.done
     if (result.exitCode === 1) log.warn({ stderr: tarStderr().trim().split('\n').slice(-5).join('\n') }, 'tar: some files changed while being read')
-    await fsyncFile(path)
+    await fsyncPath(path)
     const d = hash.digest()
     return { path, sha256: d.sha256, bytes: d.bytes, counts: { ...counter.counts, bytes: d.bytes }, tarExit: result.exitCode ?? 0, ms: Date.now() - start }
   } catch (err) {

@@ -3,6 +3,7 @@
  * stdin of `zstd -3 -T0` (its output hashed as it is written to staging/…/data.tar.zst) and
  * the stdin of `tar --list --verbose` (its lines counted). Memory stays flat.
  */
+import { fsyncPath } from '../../lib/fsx/atomic.js'
 import { createWriteStream, promises as fs, constants } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -56,15 +57,6 @@ export interface PassResult {
   stored: Digest
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const h = await fs.open(path, 'r')
-  try {
-    await h.sync()
-  } finally {
-    await h.close()
-  }
-}
-
 function problemOf(err: unknown): string {
   const e = err as RoostError
   const hint = typeof e.hint === 'string' ? e.hint.split('\n').filter(Boolean).pop() : undefined
@@ -106,7 +98,7 @@ export async function streamArrival(tarPath: string, stagingDir: string): Promis
     if (err instanceof RoostError && err.code === 'TOOL_MISSING') throw err
     listProblem = problemOf(err)
   })
-  await fsyncFile(zstPath)
+  await fsyncPath(zstPath)
   const d = hash.digest()
   return {
     pass: { sha256: d.sha256, bytes: d.bytes, listed: listProblem === undefined, ...(listProblem ? { listProblem } : {}), counts: counter.counts },

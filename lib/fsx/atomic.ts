@@ -7,8 +7,9 @@ import { dirname, basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { RoostError } from '../errors.js'
 
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, constants.O_RDONLY)
+/** Flushes a file or a folder (its entries) to disk. */
+export async function fsyncPath(path: string): Promise<void> {
+  const h = await fs.open(path, constants.O_RDONLY)
   try {
     await h.sync()
   } finally {
@@ -33,7 +34,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
     await fs.rm(tmp, { force: true })
     throw err
   }
-  await fsyncDir(dirname(path))
+  await fsyncPath(dirname(path))
 }
 
 /** Creates a file that must not exist yet (fails with CONFIG_EXISTS naming it if it does). */
@@ -61,7 +62,7 @@ export async function renameNoReplace(from: string, to: string): Promise<void> {
     if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new RoostError('STORE_GENERATION_EXISTS', `${to} already exists; refusing to replace it`, { cause: err })
     throw err
   }
-  await fsyncDir(dirname(to))
+  await fsyncPath(dirname(to))
 }
 
 /** Makes a folder (and parents) with a mode; tightens the mode if it already exists. */
