@@ -112,7 +112,7 @@ export async function finishAccept(c: IngestContext, m: Manifest): Promise<{ ser
   const dir = arrivalDir(c.paths, m.service, m.generation)
   const tar = join(dir, ARCHIVE)
   const st = await fs.lstat(tar).catch(() => undefined)
-  if (st?.isFile()) await fs.rename(tar, join(await basisDir(join(dir, '..')), ARCHIVE))
+  if (st?.isFile()) await fs.rename(tar, join(await basisDir(join(c.paths.accounts, m.service, 'incoming')), ARCHIVE))
   await fs.rm(dir, { recursive: true, force: true })
   await writeServiceStatus(c.paths, m.service, { kind: 'accepted', generation: m.generation, full: m.kind === 'full' }, c.now())
   const published = await publishIndex({ paths: c.paths, config: c.config, indexKey: c.indexKey, now: c.now(), log: c.log })

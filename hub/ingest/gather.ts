@@ -15,15 +15,44 @@ import type { ArrivalFacts, EntryFact, ManifestFact } from './check-arrival.js'
 
 export interface Gathered {
   facts: ArrivalFacts
-  /** The arrival folder: accounts/<svc>/incoming/<folder>. */
+  /** The arrival folder, once taken: accounts/<svc>/ingesting/<folder>. */
   dir: string
   /** manifest.json's exact bytes, when it was read. */
   manifestBytes?: Buffer
 }
 
-/** The folder an arrival sits in. */
+/** Where an arrival is ingested from: beside incoming, out of the spoke's reach. */
+export function ingestingDir(paths: HubPaths, service: string): string {
+  return join(paths.accounts, service, 'ingesting')
+}
+
+/** The folder an arrival sits in once taken (every read and move after the take uses it). */
 export function arrivalDir(paths: HubPaths, service: string, folder: string): string {
-  return join(paths.accounts, service, 'incoming', folder)
+  return join(ingestingDir(paths, service), folder)
+}
+
+/**
+ * Takes `incoming/<folder>` out of the spoke's reach before anything reads it: one rename
+ * into `accounts/<svc>/ingesting/`, which the spoke's rrsync root (incoming) does not
+ * contain. From then on the spoke cannot swap the folder, or a file in it, for a symlink
+ * into another service's area while the hub reads, hashes or moves it. rename never follows
+ * a symlink: a folder that is one is moved as the link, and gather sees it for what it is.
+ * Returns false when there is nothing to take. An arrival already taken (an ingest cut short)
+ * is left where it is and ingested first; the newer upload waits for the next round.
+ */
+export async function takeArrival(paths: HubPaths, service: string, folder: string): Promise<boolean> {
+  const taken = arrivalDir(paths, service, folder)
+  if (await lstatOrUndefined(taken)) return true
+  const src = join(paths.accounts, service, 'incoming', folder)
+  if (!(await lstatOrUndefined(join(src, MANIFEST)))) return false
+  await fs.mkdir(ingestingDir(paths, service), { recursive: true, mode: 0o700 })
+  try {
+    await fs.rename(src, taken)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw err
+  }
+  return true
 }
 
 function typeOf(st: import('node:fs').Stats): EntryFact['type'] {
@@ -114,8 +143,8 @@ export function pendingMark(paths: HubPaths, service: string, generation: string
 }
 
 /**
- * The facts about `incoming/<folder>` of `service`, or undefined when there is nothing to
- * ingest (the folder or its manifest.json is gone).
+ * The facts about a taken arrival `ingesting/<folder>` of `service`, or undefined when there
+ * is nothing to ingest (the folder or its manifest.json is gone).
  */
 export async function gatherArrival(paths: HubPaths, config: HubConfig, service: string, folder: string): Promise<Gathered | undefined> {
   const dir = arrivalDir(paths, service, folder)

@@ -1,5 +1,6 @@
 /**
- * Ingests one arrival, `accounts/<svc>/incoming/<folder>/`: gather the cheap facts, decide,
+ * Ingests one arrival, `accounts/<svc>/incoming/<folder>/`: take it out of the spoke's reach,
+ * gather the cheap facts, decide,
  * run the one streaming pass, decide again, then accept into the store or reject.
  * The staging folder is always gone afterwards (renamed into the store, or removed).
  */
@@ -7,7 +8,7 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { ARCHIVE } from '../../lib/layout.js'
 import { checkArrival, type ArrivalCode } from './check-arrival.js'
-import { gatherArrival } from './gather.js'
+import { gatherArrival, takeArrival } from './gather.js'
 import { streamArrival } from './pass.js'
 import { commitGeneration, ensureRecord, finishAccept, makeStaging, type IngestContext } from './accept.js'
 import { rejectArrival } from './reject.js'
@@ -17,8 +18,9 @@ export type IngestOutcome =
   | { outcome: 'accepted'; generation: string; serial: number; resumed: boolean }
   | { outcome: 'rejected'; code: ArrivalCode; message: string; folder: string }
 
-/** Ingests one arrival. Throws only for the hub's own failures (the arrival then stays in incoming). */
+/** Ingests one arrival. Throws only for the hub's own failures (the arrival then stays in ingesting/, and a rescan retries it). */
 export async function ingestArrival(c: IngestContext, service: string, folder: string): Promise<IngestOutcome> {
+  if (!(await takeArrival(c.paths, service, folder))) return { outcome: 'nothing' }
   const g = await gatherArrival(c.paths, c.config, service, folder)
   if (!g) return { outcome: 'nothing' }
   const first = checkArrival(g.facts)

@@ -1,5 +1,5 @@
 /**
- * Rejecting an arrival: the folder moves (one rename) from incoming to
+ * Rejecting an arrival: the folder moves (one rename) from ingesting/ (where ingest took it from incoming) to
  * rejected/<svc>/<folder>-<hub time>/ with a reason.json, the service's status.json says what
  * happened, and a warning is logged. The store is never touched.
  */
@@ -22,7 +22,7 @@ export interface RejectReason {
   /** Hub clock. */
   at: string
   service: string
-  /** The arrival folder's name in incoming. */
+  /** The arrival folder's name (in incoming, then ingesting/). */
   folder: string
 }
 
@@ -52,7 +52,7 @@ async function moveAside(from: string, parent: string, name: string): Promise<st
 }
 
 /**
- * Moves `incoming/<folder>` of `service` to rejected/ with reason.json and updates the
+ * Moves the taken `ingesting/<folder>` of `service` to rejected/ with reason.json and updates the
  * service's status.json (asking for a full when the chain is broken). Returns the new folder.
  */
 export async function rejectArrival(c: IngestContext, service: string, folder: string, v: { code: ArrivalCode; message: string; wantFull: boolean }): Promise<string> {

@@ -61,11 +61,13 @@ export function ignoredPath(accounts: string, path: string): boolean {
   return parts.length === 4 && parts[3] !== MANIFEST
 }
 
-/** Every arrival with a manifest present in any incoming. */
+/** Every arrival with a manifest present in any incoming, and every arrival an interrupted ingest had already taken. */
 export async function scanArrivals(accounts: string): Promise<ArrivalRef[]> {
   const out: ArrivalRef[] = []
   const services = await fs.readdir(accounts).catch(() => [] as string[])
   for (const service of services.filter(s => NAME_RE.test(s)).sort()) {
+    const taken = await fs.readdir(join(accounts, service, 'ingesting')).catch(() => [] as string[])
+    for (const folder of taken.filter(f => GENERATION_RE.test(f)).sort()) out.push({ service, folder })
     const incoming = join(accounts, service, 'incoming')
     const folders = await fs.readdir(incoming).catch(() => [] as string[])
     for (const folder of folders.filter(f => GENERATION_RE.test(f)).sort()) {
@@ -161,7 +163,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       const r = await ingestArrival({ paths, config: deps.getConfig(), indexKey: deps.indexKey, log, now: deps.now }, a.service, a.folder)
       if (r.outcome === 'nothing') log.debug({ ...a }, 'no manifest (yet)')
     } catch (err) {
-      log.error({ err, ...a }, 'ingest failed; the arrival stays in incoming')
+      log.error({ err, ...a }, 'ingest failed; the arrival stays in ingesting/ and is retried')
     }
   })
   let closed = false

@@ -36,7 +36,8 @@ function start(hub: TestHub, rescanMs = 0) {
 }
 
 async function settle(hub: TestHub, ingest: { idle(): Promise<void> }, svc: string, gen: string): Promise<void> {
-  await until(() => gone(join(hub.paths.accounts, svc, 'incoming', gen)), 20_000, `${svc}/${gen} to leave incoming`)
+  const left = async (): Promise<boolean> => (await gone(join(hub.paths.accounts, svc, 'incoming', gen))) && (await gone(join(hub.paths.accounts, svc, 'ingesting', gen)))
+  await until(left, 20_000, `${svc}/${gen} to leave incoming and ingesting`)
   await ingest.idle()
 }
 
@@ -181,7 +182,8 @@ t.test('ingest', async t => {
     await placeArrival(hub.paths, 'wiki', GEN1, { tar: tar1.path, manifest: signedManifest(wiki, manifestFor('wiki', GEN1, tar1)).text })
     await new Promise(r => setTimeout(r, 600))
     await ingest.idle()
-    t.notOk(await gone(join(hub.paths.accounts, 'wiki', 'incoming', GEN1)), 'the arrival stays in incoming')
+    t.ok(await gone(join(hub.paths.accounts, 'wiki', 'incoming', GEN1)), 'the arrival was taken out of the spoke\'s reach')
+    t.notOk(await gone(join(hub.paths.accounts, 'wiki', 'ingesting', GEN1)), 'and stays where ingest took it')
     t.same(await fs.readdir(hub.paths.rejected), [], 'a hub failure is not a rejection')
     await fs.rm(hub.paths.staging)
     await fs.mkdir(hub.paths.staging)
