@@ -90,3 +90,25 @@ export async function isEmptyDir(path: string): Promise<boolean> {
     throw err
   }
 }
+
+/**
+ * Removes a folder tree even where it holds read-only folders (as a restored archive may,
+ * for a user who is not root): on EACCES/EPERM it makes every folder writable, then retries.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true })
+    return
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') throw err
+  }
+  const open = async (d: string): Promise<void> => {
+    await fs.chmod(d, 0o700).catch(() => {})
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await open(join(d, e.name))
+    }
+  }
+  await open(dir)
+  await fs.rm(dir, { recursive: true, force: true })
+}

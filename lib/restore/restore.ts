@@ -5,6 +5,7 @@
  * there is one) and the tar's sha256 (against the manifest). Extraction goes to a staging
  * folder inside the target; only after every check passed is anything moved into place.
  */
+import { removeTree } from '../fsx/atomic.js'
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
@@ -129,7 +130,8 @@ export async function restoreGeneration(o: RestoreOptions): Promise<RestoreResul
       log.info({ bytes: digest.bytes }, 'archive verified and extracted')
       await moveInto(staging, to, parentFolders(manifest.sources))
     } finally {
-      await fs.rm(staging, { recursive: true, force: true })
+      // a cleanup failure is logged, never allowed to hide why the restore failed
+      await removeTree(staging).catch(err => log.error({ err, staging }, 'could not remove the restore staging folder'))
     }
     const c = manifest.counts
     return { service: o.service, generation, kind: manifest.kind, source: o.reader.source, to, entries: c.entries, files: c.files + c.hardlinks, bytes: tar.bytes }
