@@ -6,49 +6,14 @@
 import { fsyncPath } from '../../lib/fsx/atomic.js'
 import { createWriteStream, promises as fs, constants } from 'node:fs'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fanOut, HashingStream, HashSink, type Digest } from '../../lib/fsx/hash.js'
-import { startChild } from '../../lib/proc/pipe.js'
+import { startChild, TolerantSink } from '../../lib/proc/pipe.js'
 import { compressArgs } from '../../lib/zstd.js'
 import { listArgs, ListingCounter } from '../../lib/tar.js'
 import { STORED_ARCHIVE } from '../../lib/layout.js'
 import { RoostError } from '../../lib/errors.js'
 import type { PassFacts } from './check-arrival.js'
-
-/**
- * Forwards writes to a child's stdin with backpressure, and quietly drops them once the
- * child has stopped reading (tar stops at the end-of-archive blocks, or dies on garbage):
- * the child's exit status, not a broken pipe, says whether the listing worked.
- */
-export class LenientSink extends Writable {
-  private dead = false
-  constructor(private readonly target: Writable) {
-    super()
-    const die = (): void => {
-      this.dead = true
-    }
-    target.on('error', die)
-    target.on('close', die)
-  }
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.dead || this.target.destroyed) return cb()
-    if (this.target.write(chunk)) return cb()
-    const go = (): void => {
-      this.target.off('drain', go)
-      this.target.off('close', go)
-      this.target.off('error', go)
-      cb()
-    }
-    this.target.on('drain', go)
-    this.target.on('close', go)
-    this.target.on('error', go)
-  }
-  override _final(cb: (err?: Error | null) => void): void {
-    if (!this.dead && !this.target.destroyed) this.target.end()
-    cb()
-  }
-}
 
 export interface PassResult {
   /** Everything but storedBytes, which the caller adds (it knows the manifest's size). */
@@ -84,7 +49,7 @@ export async function streamArrival(tarPath: string, stagingDir: string): Promis
   const counter = new ListingCounter()
   const tar = startChild(listArgs(), { stdout: counter, code: 'TAR_FAILED', what: `tar listing ${tarPath}` })
   try {
-    await fanOut(src, [hash, zstd.stdin!, new LenientSink(tar.stdin!)])
+    await fanOut(src, [hash, zstd.stdin!, new TolerantSink(tar.stdin!)])
     await Promise.all([zstd.done, written])
   } catch (err) {
     zstd.kill()

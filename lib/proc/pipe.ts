@@ -3,7 +3,7 @@
  * zstd + listing; zstd -d → hash + tar -x). Data moves as streams with backpressure; a
  * child's stderr keeps only its tail. Every child's exit is checked.
  */
-import type { Readable, Writable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { spawnStream, tailCollector, checkExit, type RunOptions } from './run.js'
 
@@ -48,5 +48,45 @@ export function startChild(argv: readonly string[], opts: StreamChildOptions = {
     kill: () => {
       child.kill('SIGKILL')
     },
+  }
+}
+
+/**
+ * Forwards writes to a child's stdin with backpressure, and quietly drops them once the child
+ * has stopped reading (tar stops at the end-of-archive blocks, or dies on garbage; zstd dies
+ * on bad input). The stream upstream still sees every byte, so its hash can name the real
+ * cause, and the child's exit status, not a broken pipe, says whether it worked.
+ */
+export class TolerantSink extends Writable {
+  private gone = false
+  constructor(private readonly target: Writable) {
+    super()
+    const die = (): void => {
+      this.gone = true
+      this.emit('target-gone')
+    }
+    target.on('error', die)
+    target.on('close', die)
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.gone || this.target.destroyed || this.target.write(chunk)) return cb()
+    const go = (): void => {
+      this.target.off('drain', go)
+      this.off('target-gone', go)
+      cb()
+    }
+    this.target.on('drain', go)
+    this.once('target-gone', go)
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.gone || this.target.destroyed) return cb()
+    let called = false
+    const once = (): void => {
+      if (called) return
+      called = true
+      cb()
+    }
+    this.once('target-gone', once)
+    this.target.end(once)
   }
 }

@@ -6,49 +6,11 @@
  * deletes the staging folder on any error, so nothing unverified ever reaches the target.
  */
 import { createReadStream, promises as fs } from 'node:fs'
-import { Writable } from 'node:stream'
 import { HashSink, fanOut, type Digest } from '../fsx/hash.js'
-import { startChild } from '../proc/pipe.js'
+import { startChild, TolerantSink } from '../proc/pipe.js'
 import { decompressArgs } from '../zstd.js'
 import { extractArgs } from '../tar.js'
 import { RoostError, isRoostError } from '../errors.js'
-
-/**
- * Forwards to a child's stdin with backpressure, but once the child has gone (EPIPE) it
- * swallows the rest, so the hashes upstream still see the whole stream and can name the
- * real cause (bad data) rather than the symptom (a child that gave up).
- */
-class TolerantSink extends Writable {
-  private broken = false
-  constructor(private readonly inner: Writable) {
-    super()
-    inner.on('error', () => {
-      this.broken = true
-      this.emit('inner-gone')
-    })
-  }
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.broken || this.inner.write(chunk)) return cb()
-    const go = (): void => {
-      this.inner.off('drain', go)
-      this.off('inner-gone', go)
-      cb()
-    }
-    this.inner.once('drain', go)
-    this.once('inner-gone', go)
-  }
-  override _final(cb: (err?: Error | null) => void): void {
-    if (this.broken) return cb()
-    let called = false
-    const once = (): void => {
-      if (called) return
-      called = true
-      cb()
-    }
-    this.once('inner-gone', once)
-    this.inner.end(once)
-  }
-}
 
 export interface ExtractExpectations {
   /** Name for messages, e.g. `wiki/20261122T030000Z-full`. */

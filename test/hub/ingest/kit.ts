@@ -15,7 +15,7 @@ import { dumpYaml } from '../../../lib/config/load.js'
 import { loadHubConfig, type HubConfig, type HubPaths } from '../../../lib/config/hub.js'
 import { signManifest, renderManifest, type Counts, type Manifest, type UnsignedManifest } from '../../../lib/formats/manifest.js'
 import { makeServiceTree } from '../../helpers/fixtures.js'
-import { LenientSink } from '../../../hub/ingest/pass.js'
+import { TolerantSink } from '../../../lib/proc/pipe.js'
 
 export interface TestKey {
   key: PrivateKey
@@ -79,7 +79,7 @@ export async function countTar(path: string): Promise<Counts> {
   const counter = new ListingCounter()
   const tar = startChild(listArgs(), { stdout: counter })
   // tar may stop reading at the end-of-archive blocks: a lenient sink drops the rest
-  await pipeline(createReadStream(path), new LenientSink(tar.stdin!))
+  await pipeline(createReadStream(path), new TolerantSink(tar.stdin!))
   await tar.done
   return counter.counts
 }
