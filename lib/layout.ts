@@ -15,7 +15,3 @@ export const PARTIAL_DIR = '.rsync-partial'
 /** Written by the hub into store/<svc>/, read by the spoke. */
 export const STATUS = 'status.json'
 
-/** The stored name of an uploaded file: archives are compressed at rest, the manifest is not. */
-export function storedName(uploaded: string): string {
-  return uploaded === MANIFEST ? uploaded : `${uploaded}.zst`
-}

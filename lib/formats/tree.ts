@@ -58,11 +58,6 @@ export interface SignedTree {
   signature: string
 }
 
-/** An empty tree: serial 0, no services. */
-export function emptyTree(now: Date): Tree {
-  return { format: TREE_FORMAT, serial: 0, published: now.toISOString(), services: {} }
-}
-
 /** Renders a tree canonically and signs it. */
 export function signTree(tree: Tree, key: PrivateKey): SignedTree {
   const bytes = Buffer.concat([canonicalBytes(TreeSchema.parse(tree)), Buffer.from('\n')])

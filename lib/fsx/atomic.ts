@@ -81,16 +81,6 @@ export async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** True when the folder does not exist or holds nothing. */
-export async function isEmptyDir(path: string): Promise<boolean> {
-  try {
-    return (await fs.readdir(path)).length === 0
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
-    throw err
-  }
-}
-
 /**
  * Removes a folder tree even where it holds read-only folders (as a restored archive may,
  * for a user who is not root): on EACCES/EPERM it makes every folder writable, then retries.

@@ -3,7 +3,6 @@
  * the path starts with the root plus a separator (a plain startsWith lets
  * /accounts/wiki-evil pass for /accounts/wiki).
  */
-import { realpathSync } from 'node:fs'
 import { promises as fs } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import { RoostError } from '../errors.js'
@@ -21,13 +20,5 @@ export async function containedRealpath(root: string, path: string): Promise<str
   if (!isWithin(realRoot, real)) {
     throw new RoostError('PATH_OUTSIDE_ROOT', `${path} resolves outside ${root}`)
   }
-  return real
-}
-
-/** Synchronous form, for policy checks on paths that exist. */
-export function containedRealpathSync(root: string, path: string): string {
-  const realRoot = realpathSync(root)
-  const real = realpathSync(resolve(root, path))
-  if (!isWithin(realRoot, real)) throw new RoostError('PATH_OUTSIDE_ROOT', `${path} resolves outside ${root}`)
   return real
 }

@@ -47,13 +47,6 @@ export async function hashFile(path: string): Promise<Digest> {
   return sink.digest()
 }
 
-/** sha256 and size of a stream. */
-export async function hashStream(src: Readable): Promise<Digest> {
-  const sink = new HashSink()
-  await pipeline(src, sink)
-  return sink.digest()
-}
-
 /**
  * Sends one readable to several writables with backpressure: the source pauses while any
  * destination is full. Resolves when every destination has finished; rejects on the first error.
