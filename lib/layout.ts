@@ -8,10 +8,18 @@ export const ARCHIVE = 'data.tar'
 /** The archive at rest in a store (compressed by the hub). */
 export const STORED_ARCHIVE = 'data.tar.zst'
 export const MANIFEST = 'manifest.json'
-/** Inside a service's incoming: the last accepted tar, the next upload's delta basis. */
+/**
+ * Inside a service's incoming: delta bases for the next upload, kept by the hub.
+ * `.basis/full/data.tar` is the last accepted full's tar (the basis of a full);
+ * `.basis/last/data.tar` the last accepted generation's tar (the basis of a diff or incr).
+ */
 export const BASIS_DIR = '.basis'
+export const BASIS_FULL = 'full'
+export const BASIS_LAST = 'last'
 /** Relative to each file's folder: where rsync keeps a cut upload for resuming. */
 export const PARTIAL_DIR = '.rsync-partial'
 /** Written by the hub into store/<svc>/, read by the spoke. */
 export const STATUS = 'status.json'
 
+/** On the spoke, beside each kept generation: GNU tar's snapshot after making it. */
+export const SNAPSHOT = 'snapshot.snar'

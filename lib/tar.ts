@@ -9,11 +9,19 @@ export interface CreateOptions {
   /** Absolute source paths; stored relative to / so a restore to / puts them back. */
   sources: readonly string[]
   excludes?: readonly string[]
+  /**
+   * GNU tar's snapshot file for `--listed-incremental`: a fresh (missing or empty) file makes
+   * a level-0 archive (a full); a copy of an earlier generation's snapshot makes an archive of
+   * what changed since (diff or incr), recording deletions and renames. tar updates it in place.
+   */
+  snapshot?: string
 }
 
 /** `tar` writing an archive of the sources to stdout. */
 export function createArgs(o: CreateOptions): string[] {
   const a = ['tar', '--create', '--file=-', '--format=posix', '--acls', '--xattrs', '--xattrs-include=*', '--one-file-system', '--directory=/']
+  // device numbers change across reboots and snapshots (LVM, NFS): never let that force a full
+  if (o.snapshot) a.push(`--listed-incremental=${o.snapshot}`, '--no-check-device')
   for (const e of o.excludes ?? []) a.push(`--exclude=${e}`)
   a.push('--', ...o.sources.map(s => s.replace(/^\/+/, '') || '.'))
   return a
@@ -24,9 +32,14 @@ export function listArgs(): string[] {
   return ['tar', '--list', '--verbose', '--file=-', '--quoting-style=escape']
 }
 
-/** `tar` extracting an archive from stdin into `dir`, keeping owners only when asked. */
+/**
+ * `tar` extracting an archive from stdin into `dir`, keeping owners only when asked. Always in
+ * incremental mode (`--listed-incremental=/dev/null`): replaying a chain (full, then diff or
+ * incrs, in order, into one folder) then deletes what a later generation no longer holds; an
+ * archive made without a snapshot extracts as usual.
+ */
 export function extractArgs(dir: string, o: { sameOwner: boolean; paths?: readonly string[] }): string[] {
-  const a = ['tar', '--extract', '--file=-', '--acls', '--xattrs', '--xattrs-include=*', '--preserve-permissions', `--directory=${dir}`]
+  const a = ['tar', '--extract', '--file=-', '--listed-incremental=/dev/null', '--acls', '--xattrs', '--xattrs-include=*', '--preserve-permissions', `--directory=${dir}`]
   a.push(o.sameOwner ? '--same-owner' : '--no-same-owner')
   if (o.paths?.length) a.push('--', ...o.paths)
   return a

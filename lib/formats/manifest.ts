@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { canonicalBytes } from './canonical-json.js'
-import { FILE_NAME_RE, GENERATION_RE, KINDS, NAME_RE } from './names.js'
+import { FILE_NAME_RE, GENERATION_RE, KINDS, LABEL_RE, NAME_RE } from './names.js'
 import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../sign.js'
 import { RoostError } from '../errors.js'
 
@@ -65,6 +65,11 @@ export const UnsignedManifestSchema = z.strictObject({
   compression: z.enum(['none', 'zstd']),
   encryption: z.strictObject({ recipients: z.array(z.string().max(128)).max(32) }).nullable(),
   counts: CountsSchema,
+  /**
+   * A tag given with `spoke run --label` (e.g. `pre-update`). Optional, so manifests made
+   * before labels existed still verify: it is absent, never null, when not given.
+   */
+  label: z.string().regex(LABEL_RE, 'expected a label of letters, digits, dots, dashes and underscores').optional(),
 })
 
 export const ManifestSchema = UnsignedManifestSchema.extend({ signature: SignatureSchema })

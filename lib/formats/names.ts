@@ -13,6 +13,9 @@ export type Kind = (typeof KINDS)[number]
 /** `20261122T030000Z-full`: sorts by time, then names its kind. */
 export const GENERATION_RE = /^\d{8}T\d{6}Z-(full|diff|incr)$/
 
+/** A generation's label (`spoke run --label pre-update`). */
+export const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
 /** A file inside a generation folder: plain, no leading dot, no separators. */
 export const FILE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 

@@ -121,6 +121,7 @@ Array [
   "tar",
   "--extract",
   "--file=-",
+  "--listed-incremental=/dev/null",
   "--acls",
   "--xattrs",
   "--xattrs-include=*",
