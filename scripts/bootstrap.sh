@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(rsync openssh-client tar zstd python3)
+PACKAGES=(rsync openssh-client tar zstd python3 age acl attr)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-for tool in rsync rrsync ssh ssh-keygen ssh-keyscan tar zstd python3 node; do
+for tool in rsync rrsync ssh ssh-keygen ssh-keyscan tar zstd age age-keygen setfacl setfattr python3 node; do
   command -v "$tool" >/dev/null || { echo "bootstrap: $tool is still missing" >&2; exit 1; }
 done
 node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 20) { console.error("bootstrap: roost needs Node 20 or newer"); process.exit(1) }'
