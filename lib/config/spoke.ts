@@ -24,7 +24,29 @@ export const SpokeConfigSchema = z.strictObject({
   /** How many generations to keep locally after upload. */
   keepLocal: z.number().int().min(0).max(1000).default(1),
   hooks: z.strictObject({ pre: z.array(HookSchema).default([]), post: z.array(HookSchema).default([]) }).prefault({}),
-  upload: z.strictObject({ bwlimit: size.optional(), timeout: duration.default(6 * 3_600_000) }).prefault({}),
+  upload: z
+    .strictObject({
+      bwlimit: size.optional(),
+      timeout: duration.default(6 * 3_600_000),
+      /** Most a whole run may take (`spoke run --time-budget`); a cut upload resumes next run. */
+      budget: duration.optional(),
+    })
+    .prefault({}),
+  /** Which kind each run makes (`spoke run --kind` overrides; the hub can demand a full). */
+  generations: z
+    .strictObject({
+      /** A full when the newest full is at least this old. */
+      fullEvery: duration.default(7 * 86_400_000),
+      /** The kind made between fulls: incr (against the previous generation) or diff (against the full). */
+      between: z.enum(['incr', 'diff', 'full']).default('incr'),
+    })
+    .prefault({}),
+  /** A cron expression for `roost spoke schedule` (5 fields, or 6 with seconds first). */
+  schedule: z.string().min(1).max(128).optional(),
+  /** Encrypt with age on this host: only ciphertext leaves it. Recipients are public keys. */
+  encrypt: z
+    .strictObject({ recipients: z.array(z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, "expected an age recipient like 'age1…'")).min(1).max(32) })
+    .optional(),
 })
 
 export type SpokeConfig = z.output<typeof SpokeConfigSchema>

@@ -8,13 +8,13 @@
 import { removeTree } from '../fsx/atomic.js'
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { randomBytes, createHash } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Logger } from '../log.js'
 import { RoostError } from '../errors.js'
 import { assertName, isGenerationId } from '../formats/names.js'
-import { MANIFEST_MAX_BYTES, parseManifest, verifyManifest, type Manifest } from '../formats/manifest.js'
-import type { StoredFile } from '../formats/tree.js'
-import { ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../layout.js'
+import type { Manifest } from '../formats/manifest.js'
+import { readVerifiedManifest } from '../stores/verified-manifest.js'
+import { ARCHIVE, STORED_ARCHIVE } from '../layout.js'
 import type { FetchedGeneration, StoreReader } from '../stores/store-reader.js'
 import { extractVerified } from './extract.js'
 import { moveInto, parentFolders } from './move-into.js'
@@ -75,32 +75,9 @@ export async function prepareTarget(to: string, force: boolean): Promise<string>
 }
 
 async function loadManifest(fetched: FetchedGeneration, reader: StoreReader, service: string, generation: string): Promise<Manifest> {
-  const path = join(fetched.dir, MANIFEST)
-  const st = await fs.lstat(path).catch(() => undefined)
-  if (!st?.isFile()) throw new RoostError('MANIFEST_INVALID', `${path} is missing or not a regular file (${service}/${generation})`)
-  if (st.size > MANIFEST_MAX_BYTES) throw new RoostError('MANIFEST_INVALID', `${path} is larger than ${MANIFEST_MAX_BYTES} bytes`)
-  const bytes = await fs.readFile(path)
-  checkIndexed(path, bytes, fetched.expected?.[MANIFEST])
-  const m = parseManifest(bytes.toString('utf8'), path)
-  if (m.service !== service || m.generation !== generation) {
-    throw new RoostError('MANIFEST_INVALID', `${path} is for ${m.service}/${m.generation}, not ${service}/${generation}`)
-  }
-  const key = await reader.manifestKey(service)
-  if (!verifyManifest(m, key)) {
-    throw new RoostError('MANIFEST_BAD_SIGNATURE', `${path}: the signature does not match service '${service}''s key ${key.fingerprint}`, {
-      hint: 'the manifest was altered or signed by another key; nothing was restored',
-    })
-  }
+  const { manifest: m } = await readVerifiedManifest(fetched, reader, service, generation)
   if (m.encryption) throw new RoostError('USAGE', `${service}/${generation} is encrypted; this roost cannot decrypt it yet`)
   return m
-}
-
-function checkIndexed(path: string, bytes: Buffer, want: StoredFile | undefined): void {
-  if (!want) return
-  const sha256 = createHash('sha256').update(bytes).digest('hex')
-  if (sha256 !== want.sha256 || bytes.length !== want.bytes) {
-    throw new RoostError('HASH_MISMATCH', `${path}: sha256 ${sha256} (${bytes.length} bytes) differs from the signed index (${want.sha256}, ${want.bytes} bytes)`)
-  }
 }
 
 /**
