@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { FILE_NAME_RE, GENERATION_RE, KINDS, NAME_RE } from '../lib/formats/names.js'
+import { FILE_NAME_RE, GENERATION_RE, KINDS, LABEL_RE, NAME_RE } from '../lib/formats/names.js'
 import { StoredFileSchema, type GenerationRecord } from '../lib/formats/tree.js'
 import { describeIssues } from '../lib/formats/manifest.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
@@ -21,7 +21,15 @@ export const GenerationRecordSchema = z.strictObject({
   kind: z.enum(KINDS),
   accepted: z.iso.datetime(),
   files: z.record(z.string().regex(FILE_NAME_RE), StoredFileSchema),
+  /** The full a diff builds on (null otherwise). */
+  base: z.string().regex(GENERATION_RE).nullable().optional(),
+  /** The generation an incr builds on (null otherwise). */
+  parent: z.string().regex(GENERATION_RE).nullable().optional(),
+  label: z.string().regex(LABEL_RE).optional(),
 })
+
+/** A books record: a GenerationRecord (what the index lists) and what it builds on. */
+export type BookRecord = z.infer<typeof GenerationRecordSchema>
 
 /** The folder holding a service's records. */
 export function booksDir(paths: HubPaths, service: string): string {
@@ -29,7 +37,7 @@ export function booksDir(paths: HubPaths, service: string): string {
 }
 
 /** Writes (or replaces) the record of one generation, atomically. */
-export async function writeRecord(paths: HubPaths, r: GenerationRecord): Promise<void> {
+export async function writeRecord(paths: HubPaths, r: GenerationRecord | BookRecord): Promise<void> {
   const rec = GenerationRecordSchema.parse(r)
   await ensureDir(join(paths.state, 'generations'))
   await ensureDir(booksDir(paths, rec.service))
@@ -61,9 +69,9 @@ async function exists(path: string): Promise<boolean> {
  * The records of one service whose generation is in the store, sorted by acceptance
  * (hub clock), then by generation id. Throws INDEX_INVALID naming a damaged record.
  */
-export async function readServiceBooks(paths: HubPaths, service: string): Promise<GenerationRecord[]> {
+export async function readServiceBooks(paths: HubPaths, service: string): Promise<BookRecord[]> {
   const dir = booksDir(paths, service)
-  const out: GenerationRecord[] = []
+  const out: BookRecord[] = []
   for (const name of await listNames(dir)) {
     const gen = name.replace(/\.json$/, '')
     if (gen === name || !GENERATION_RE.test(gen)) continue
@@ -78,12 +86,31 @@ export async function readServiceBooks(paths: HubPaths, service: string): Promis
 }
 
 /** The records of every service with books (including services no longer in hub.yaml). */
-export async function readAllBooks(paths: HubPaths): Promise<GenerationRecord[]> {
-  const out: GenerationRecord[] = []
+export async function readAllBooks(paths: HubPaths): Promise<BookRecord[]> {
+  const out: BookRecord[] = []
   for (const service of (await listNames(join(paths.state, 'generations'))).sort()) {
     if (NAME_RE.test(service)) out.push(...(await readServiceBooks(paths, service)))
   }
   return out
+}
+
+/** Deletes the record of one generation (nothing when there is none). */
+export async function deleteRecord(paths: HubPaths, service: string, generation: string): Promise<void> {
+  if (!NAME_RE.test(service) || !GENERATION_RE.test(generation)) throw new Error(`not a service and generation: ${service}/${generation}`)
+  await fs.rm(join(booksDir(paths, service), `${generation}.json`), { force: true })
+}
+
+/**
+ * Records of a service whose store folder is gone: a prune a crash cut short, or an accept a
+ * crash cut short (whose re-ingest writes the record again). Only call with the store lock held.
+ */
+export async function orphanRecords(paths: HubPaths, service: string): Promise<string[]> {
+  const out: string[] = []
+  for (const name of await listNames(booksDir(paths, service))) {
+    const gen = name.replace(/\.json$/, '')
+    if (gen !== name && GENERATION_RE.test(gen) && !(await exists(join(paths.store, service, gen)))) out.push(gen)
+  }
+  return out.sort()
 }
 
 /** Bytes a generation takes in the store. */

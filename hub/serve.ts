@@ -2,7 +2,10 @@
  * `roost hub serve`: the hub daemon. Loads hub.yaml (and re-reads it when it changes), checks
  * both keys, starts the SSH front door with the hub's exec policy and the ingest watcher,
  * writes state/listen.json once listening, and on SIGTERM/SIGINT closes everything and returns.
- * One bad arrival never stops it: ingest rejects it with a reason and goes on.
+ * One bad arrival never stops it: ingest rejects it with a reason and goes on. After each
+ * accepted generation ingest applies that service's retention (hub/retention/), logging any
+ * alert as a warning (`retention alert`); ingest and `roost hub prune|pin|unpin|reset` run in
+ * other processes take turns through the store lock (hub/store-lock.ts).
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'

@@ -4,7 +4,7 @@
  * `nextStatus` decides the content (pure); `writeServiceStatus` reads the books and writes it.
  */
 import { join } from 'node:path'
-import { ServiceStatusSchema, parseServiceStatus, type ServiceStatus } from '../lib/formats/status.js'
+import { ServiceStatusSchema, parseServiceStatus, type ServiceStatus, type WantFullReason } from '../lib/formats/status.js'
 import type { GenerationRecord } from '../lib/formats/tree.js'
 import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { STATUS } from '../lib/layout.js'
@@ -14,27 +14,36 @@ import { readServiceBooks, recordBytes } from './books.js'
 /** What just happened to the service, if anything. */
 export type StatusEvent =
   | { kind: 'accepted'; generation: string; full: boolean }
-  | { kind: 'rejected'; generation: string; at: Date; code: string; message: string; wantFull: boolean }
-  /** Ask the spoke for a full on its next run (reset, broken chain found elsewhere). */
-  | { kind: 'want-full' }
+  /** `wantFull`: why the rejection asks for a full, or null when it leaves the request as it is. */
+  | { kind: 'rejected'; generation: string; at: Date; code: string; message: string; wantFull: WantFullReason | null }
+  /** Ask the spoke for a full on its next run (reset, a mismatch found elsewhere). */
+  | { kind: 'want-full'; reason: WantFullReason }
 
 /**
  * The next status.json. `records` are the service's books sorted by acceptance; the newest
  * is `last`. An accept clears `lastReject` (it reports only a rejection newer than the last
- * accept); an accepted full clears `wantFull`; a reject that broke the chain sets it.
+ * accept); an accepted full clears `wantFull`; a reject that asks for a full, or a
+ * `want-full` event, sets it. A standing request keeps its reason through later rejections;
+ * a `want-full` event (reset, mismatch) names itself the reason.
  */
 export function nextStatus(service: string, prev: ServiceStatus | undefined, records: readonly GenerationRecord[], event: StatusEvent | undefined, now: Date): ServiceStatus {
   const newest = records[records.length - 1]
   let lastReject = prev?.lastReject ?? null
   let wantFull = prev?.wantFull ?? false
+  let reason: string | null = wantFull ? (prev?.wantFullReason ?? null) : null
+  const ask = (why: WantFullReason | null, override: boolean): void => {
+    if (why === null || (wantFull && !override)) return
+    wantFull = true
+    reason = why
+  }
   if (event?.kind === 'accepted') {
     lastReject = null
-    if (event.full) wantFull = false
+    if (event.full) [wantFull, reason] = [false, null]
   } else if (event?.kind === 'rejected') {
     lastReject = { generation: event.generation.slice(0, 256), at: event.at.toISOString(), code: event.code.slice(0, 64), message: event.message.slice(0, 4096) }
-    wantFull = wantFull || event.wantFull
+    ask(event.wantFull, false)
   } else if (event?.kind === 'want-full') {
-    wantFull = true
+    ask(event.reason, true)
   }
   return ServiceStatusSchema.parse({
     format: 'roost-status/1',
@@ -43,6 +52,7 @@ export function nextStatus(service: string, prev: ServiceStatus | undefined, rec
     last: newest ? { generation: newest.generation, accepted: newest.accepted, bytes: recordBytes(newest) } : null,
     lastReject,
     wantFull,
+    wantFullReason: reason,
     generations: records.length,
   })
 }

@@ -1,8 +1,9 @@
 /**
  * `roost hub status`: every service (last generation, its age against the expected cadence,
- * stored bytes, generation count, rejects and the last reject's reason), every mirror, the
- * index serial and the store's free space. Reads the books, rejected/ and TREE.json; never
- * rehashes the store. `describeStatus` is pure; `hubStatus` gathers.
+ * stored bytes, generation count, pinned count, rejects and the last reject's reason, whether
+ * the hub wants a full and why, retention alerts such as a burst), every mirror, the index
+ * serial and the store's free space. Reads the books, the service state, status.json,
+ * rejected/ and TREE.json; never rehashes the store. `describeStatus` is pure; `hubStatus` gathers.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -13,6 +14,8 @@ import { parseTree, TREE_FILE } from '../lib/formats/tree.js'
 import type { GenerationRecord } from '../lib/formats/tree.js'
 import { readIfExists } from '../lib/fsx/atomic.js'
 import { readServiceBooks, totalBytes } from './books.js'
+import { readServiceStatus } from './service-status.js'
+import { gatherPlan } from './retention/prune.js'
 
 export interface RejectSummary {
   folder: string
@@ -32,6 +35,19 @@ export interface ServiceState {
   generations: number
   rejects: number
   lastReject: RejectSummary | null
+  /** Pinned generations. */
+  pinned: number
+  /** status.json asks for a full: why ('reset', 'missing-base', …; 'unknown' from an older file); null when it does not. */
+  wantFull: string | null
+  /** Retention alerts (a burst of arrivals), as messages. */
+  alerts: string[]
+}
+
+/** What the retention side says about a service. */
+export interface RetentionState {
+  pinned: number
+  wantFull: string | null
+  alerts: string[]
 }
 
 export interface MirrorState {
@@ -50,7 +66,7 @@ export interface HubState {
 }
 
 /** One service's row. Pure. */
-export function serviceState(name: string, everyMs: number, records: readonly GenerationRecord[], rejects: readonly RejectSummary[], now: Date): ServiceState {
+export function serviceState(name: string, everyMs: number, records: readonly GenerationRecord[], rejects: readonly RejectSummary[], now: Date, retention: RetentionState = { pinned: 0, wantFull: null, alerts: [] }): ServiceState {
   const newest = records[records.length - 1]
   const ageMs = newest ? now.getTime() - Date.parse(newest.accepted) : 0
   const lastReject = [...rejects].sort((a, b) => a.at.localeCompare(b.at)).pop() ?? null
@@ -63,6 +79,9 @@ export function serviceState(name: string, everyMs: number, records: readonly Ge
     generations: records.length,
     rejects: rejects.length,
     lastReject,
+    pinned: retention.pinned,
+    wantFull: retention.wantFull,
+    alerts: retention.alerts,
   }
 }
 
@@ -74,7 +93,7 @@ function table(rows: string[][]): string {
 /** The text a person reads. Pure. */
 export function describeStatus(s: HubState): string {
   const out: string[] = []
-  const svc = [['SERVICE', 'LAST GENERATION', 'AGE', 'EVERY', 'LATE', 'STORED', 'GENS', 'REJECTS', 'LAST REJECT']]
+  const svc = [['SERVICE', 'LAST GENERATION', 'AGE', 'EVERY', 'LATE', 'STORED', 'GENS', 'PINNED', 'REJECTS', 'LAST REJECT']]
   for (const r of s.services) {
     svc.push([
       r.name,
@@ -84,11 +103,16 @@ export function describeStatus(s: HubState): string {
       r.late ? 'LATE' : 'no',
       formatBytes(r.storedBytes),
       String(r.generations),
+      String(r.pinned),
       String(r.rejects),
       r.lastReject ? `${r.lastReject.code} at ${r.lastReject.at}: ${r.lastReject.message}` : '-',
     ])
   }
   out.push(s.services.length ? table(svc) : 'no services (add one with `roost hub add-service`)')
+  for (const r of s.services) {
+    if (r.wantFull) out.push(`${r.name}: the hub wants a full (${r.wantFull})`)
+    for (const a of r.alerts) out.push(`${r.name}: ALERT ${a}`)
+  }
   out.push('')
   const mir = [['MIRROR', 'SERIAL', 'LAG']]
   for (const m of s.mirrors) mir.push([m.name, m.serial === null ? '-' : String(m.serial), m.lagMs === null ? m.note : formatDuration(m.lagMs)])
@@ -122,11 +146,23 @@ async function readIndex(paths: HubPaths): Promise<HubState['index']> {
   return { serial: tree.serial, published: tree.published }
 }
 
+async function retentionState(paths: HubPaths, config: HubConfig, service: string, now: Date): Promise<RetentionState> {
+  const status = await readServiceStatus(paths, service)
+  const wantFull = status?.wantFull ? (status.wantFullReason ?? 'unknown') : null
+  try {
+    const g = await gatherPlan(paths, config, service, now)
+    return { pinned: Object.keys(g.state.pins).length, wantFull, alerts: g.plan.alerts.map(a => a.message) }
+  } catch (err) {
+    // one damaged state file must not hide every other service
+    return { pinned: 0, wantFull, alerts: [`retention cannot be planned: ${(err as Error).message}`] }
+  }
+}
+
 /** Gathers and renders the hub's status. */
 export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): Promise<Output> {
   const services: ServiceState[] = []
   for (const name of Object.keys(config.services).sort()) {
-    services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now))
+    services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now, await retentionState(paths, config, name, now)))
   }
   const mirrors = Object.keys(config.mirrors).sort().map(name => ({ name, serial: null, lagMs: null, note: 'no trace yet' }))
   const st = await fs.statfs(paths.store).catch(() => fs.statfs(paths.root))

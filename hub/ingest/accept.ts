@@ -2,25 +2,27 @@
  * Accepting an arrival. The staging folder (data.tar.zst from the pass, plus the manifest's
  * exact bytes) is made read-only, recorded in the books, and renamed into
  * store/<svc>/<generation>/: that rename is the commit point, and it never replaces anything.
- * Then the uploaded tar becomes incoming/.basis/data.tar, the arrival folder goes, status.json
- * is rewritten and the index republished. A crash anywhere leaves either the arrival in
- * incoming (re-ingested on restart) or a stored generation whose clean-up `finishAccept` redoes.
+ * Then the uploaded tar becomes the next upload's delta basis (incoming/.basis/last/data.tar,
+ * and for a full also .basis/full/data.tar), the arrival folder goes, status.json is rewritten
+ * and the index republished. A crash anywhere leaves either the arrival in incoming
+ * (re-ingested on restart) or a stored generation whose clean-up `finishAccept` redoes.
+ * The caller holds the store lock (hub/store-lock.ts) from the commit to the end of the clean-up.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { hashFile, type Digest } from '../../lib/fsx/hash.js'
 import { ensureDir, renameNoReplace, writeFileAtomic } from '../../lib/fsx/atomic.js'
-import { ARCHIVE, BASIS_DIR, MANIFEST, STORED_ARCHIVE } from '../../lib/layout.js'
-import type { GenerationRecord } from '../../lib/formats/tree.js'
+import { ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../../lib/layout.js'
 import type { Manifest } from '../../lib/formats/manifest.js'
 import type { HubConfig, HubPaths } from '../../lib/config/hub.js'
 import type { PrivateKey } from '../../lib/sign.js'
 import type { Logger } from '../../lib/log.js'
-import { booksDir, writeRecord } from '../books.js'
+import { booksDir, writeRecord, type BookRecord } from '../books.js'
 import { writeServiceStatus } from '../service-status.js'
 import { publishIndex } from '../index/publish.js'
 import { arrivalDir, pendingMark } from './gather.js'
+import { renewBasis } from './basis.js'
 
 /** What one ingest needs: the config as it is now, the hub's folders, the index key, a clock. */
 export interface IngestContext {
@@ -29,6 +31,8 @@ export interface IngestContext {
   indexKey: PrivateKey
   log: Logger
   now: () => Date
+  /** Apply the service's retention after each accept (default true; `hub import` may turn it off). */
+  retain?: boolean
 }
 
 /** Staging folder names: `<svc>-<generation>-<random>`. */
@@ -61,16 +65,10 @@ function digestOf(data: Buffer): Digest {
  * Moves a staging folder holding data.tar.zst into the store with the manifest's exact
  * bytes, read-only, after writing its books record. Never replaces an existing generation.
  */
-export async function commitGeneration(c: IngestContext, m: Manifest, manifestBytes: Buffer, staging: string, stored: Digest): Promise<GenerationRecord> {
+export async function commitGeneration(c: IngestContext, m: Manifest, manifestBytes: Buffer, staging: string, stored: Digest): Promise<BookRecord> {
   await writeSynced(join(staging, MANIFEST), manifestBytes, 0o444)
   await fs.chmod(join(staging, STORED_ARCHIVE), 0o444)
-  const record: GenerationRecord = {
-    service: m.service,
-    generation: m.generation,
-    kind: m.kind,
-    accepted: c.now().toISOString(),
-    files: { [MANIFEST]: digestOf(manifestBytes), [STORED_ARCHIVE]: { sha256: stored.sha256, bytes: stored.bytes } },
-  }
+  const record = recordOf(m, c.now(), { [MANIFEST]: digestOf(manifestBytes), [STORED_ARCHIVE]: { sha256: stored.sha256, bytes: stored.bytes } })
   await writeRecord(c.paths, record)
   await setPendingMark(c.paths, m.service, m.generation)
   await ensureDir(c.paths.store, 0o755)
@@ -89,30 +87,35 @@ export async function ensureRecord(c: IngestContext, m: Manifest): Promise<void>
   const file = join(booksDir(c.paths, m.service), `${m.generation}.json`)
   if (await fs.lstat(file).then(() => true, () => false)) return
   const dir = join(c.paths.store, m.service, m.generation)
-  const files: GenerationRecord['files'] = {}
+  const files: BookRecord['files'] = {}
   for (const name of [MANIFEST, STORED_ARCHIVE]) files[name] = await hashFile(join(dir, name))
-  await writeRecord(c.paths, { service: m.service, generation: m.generation, kind: m.kind, accepted: c.now().toISOString(), files })
+  await writeRecord(c.paths, recordOf(m, c.now(), files))
 }
 
-/** Makes incoming/.basis a real folder (a spoke could have put a symlink or a file there). */
-async function basisDir(incoming: string): Promise<string> {
-  const dir = join(incoming, BASIS_DIR)
-  const st = await fs.lstat(dir).catch(() => undefined)
-  if (st && !st.isDirectory()) await fs.rm(dir, { force: true, recursive: true })
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 })
-  return dir
+/** The books record of an accepted manifest: what it is, when the hub took it, what it builds on. */
+function recordOf(m: Manifest, accepted: Date, files: BookRecord['files']): BookRecord {
+  return {
+    service: m.service,
+    generation: m.generation,
+    kind: m.kind,
+    accepted: accepted.toISOString(),
+    files,
+    base: m.base,
+    parent: m.parent,
+    ...(m.label === undefined ? {} : { label: m.label }),
+  }
 }
 
 /**
- * After the commit: keeps the uploaded tar as the next upload's delta basis (replacing the
- * old one), removes the arrival folder, rewrites status.json and republishes the index.
+ * After the commit: keeps the uploaded tar as the next upload's delta basis (see renewBasis),
+ * removes the arrival folder, rewrites status.json and republishes the index.
  * Safe to run again for a generation already finished.
  */
 export async function finishAccept(c: IngestContext, m: Manifest): Promise<{ serial: number }> {
   const dir = arrivalDir(c.paths, m.service, m.generation)
   const tar = join(dir, ARCHIVE)
   const st = await fs.lstat(tar).catch(() => undefined)
-  if (st?.isFile()) await fs.rename(tar, join(await basisDir(join(c.paths.accounts, m.service, 'incoming')), ARCHIVE))
+  if (st?.isFile() && !(await renewBasis(c.paths, m.service, m.kind, tar))) c.log.warn({ service: m.service }, 'incoming/.basis kept changing under the hub; the next upload has no delta basis')
   await fs.rm(dir, { recursive: true, force: true })
   await writeServiceStatus(c.paths, m.service, { kind: 'accepted', generation: m.generation, full: m.kind === 'full' }, c.now())
   const published = await publishIndex({ paths: c.paths, config: c.config, indexKey: c.indexKey, now: c.now(), log: c.log })

@@ -3,12 +3,20 @@
  * files and starts nothing. Called twice per arrival: first with the cheap facts (schema,
  * service, signature, replay, chain, files present, sizes), then, after the one streaming
  * pass over data.tar, with `pass` set (sha256, tar listing, counts, quota).
+ *
+ * Chains: while the hub wants a full (status.json `wantFull`), a diff or incr is rejected
+ * (ARRIVAL_FULL_REQUIRED); a diff or incr whose base or parent is not in the store, or belongs
+ * to the archive of a reset, is rejected (ARRIVAL_MISSING_BASE). Every rejection but a replay
+ * asks for a full: a spoke whose arrival was refused may have moved its chain (its tar
+ * snapshot) past what the store holds, and one full costs less than a chain that silently
+ * misses changes. A replay leaves the request as it is: the generation is already stored.
  */
 import { verifyManifest, type Counts, type Manifest } from '../../lib/formats/manifest.js'
 import { GENERATION_RE } from '../../lib/formats/names.js'
 import { parsePublicKey } from '../../lib/sign.js'
 import { ARCHIVE, MANIFEST } from '../../lib/layout.js'
 import { formatBytes } from '../../lib/config/units.js'
+import type { WantFullReason } from '../../lib/formats/status.js'
 
 export const ARRIVAL_CODES = [
   'ARRIVAL_BAD_MANIFEST',
@@ -19,6 +27,7 @@ export const ARRIVAL_CODES = [
   'ARRIVAL_BAD_SIGNATURE',
   'ARRIVAL_REPLAYED',
   'ARRIVAL_MISSING_BASE',
+  'ARRIVAL_FULL_REQUIRED',
   'ARRIVAL_NOT_A_FILE',
   'ARRIVAL_EXTRA_FILE',
   'ARRIVAL_MISSING_FILE',
@@ -79,15 +88,40 @@ export interface ArrivalFacts {
    * the hub's pending mark says its accept was cut short after the store rename.
    */
   storedCopy: 'none' | 'present' | 'interrupted'
+  /** The service's status.json asks for a full; why (null when an older file gave no reason). */
+  wantFull: { reason: string | null } | null
+  /** The newest `hub reset` of the service (hub clock), or null. */
+  lastReset: string | null
+  /** Stored generations accepted before the newest reset: the archive, never built on again. */
+  archived: ReadonlySet<string>
   pass?: PassFacts
 }
 
 export type Verdict =
   | { accepted: true; manifest: Manifest; /** An accept a crash interrupted after the store rename: only clean up. */ alreadyStored: boolean }
-  | { accepted: false; code: ArrivalCode; message: string; /** The chain is broken: ask the spoke for a full. */ wantFull: boolean }
+  | { accepted: false; code: ArrivalCode; message: string; /** Why to ask the spoke for a full; null: leave status.json's request as it is. */ wantFull: WantFullReason | null }
+
+/** Why a rejection asks for a full: every one but a replay, or one refused because a full is already asked for. Pure. */
+export function wantFullFor(code: ArrivalCode): WantFullReason | null {
+  if (code === 'ARRIVAL_REPLAYED' || code === 'ARRIVAL_FULL_REQUIRED' || code === 'ARRIVAL_UNKNOWN_SERVICE') return null
+  return code === 'ARRIVAL_MISSING_BASE' ? 'missing-base' : 'rejected'
+}
 
 function reject(code: ArrivalCode, message: string): Verdict {
-  return { accepted: false, code, message, wantFull: code === 'ARRIVAL_MISSING_BASE' }
+  return { accepted: false, code, message, wantFull: wantFullFor(code) }
+}
+
+const WHY: Record<string, string> = {
+  'missing-base': 'an earlier arrival built on a generation the store does not hold',
+  rejected: 'an earlier arrival was rejected',
+  reset: 'the service was reset',
+  mismatch: 'a stored generation did not match its manifest',
+}
+
+/** Why the hub wants a full, in words, from status.json's reason and the last reset. Pure. */
+export function describeWantFull(reason: string | null, lastReset: string | null): string {
+  if (reason === 'reset' && lastReset) return `the service was reset at ${lastReset}`
+  return (reason && WHY[reason]) ?? `its status.json asks for one${reason ? ` (${reason})` : ''}`
 }
 
 /** Schema-level problems the zod schema cannot see: kind, chain fields, what this hub can store. */
@@ -122,8 +156,15 @@ function checkIdentity(f: ArrivalFacts, m: Manifest): Verdict | undefined {
 function checkHistory(f: ArrivalFacts, m: Manifest): Verdict | undefined {
   if (f.stored.has(m.generation) || f.storedCopy !== 'none') return reject('ARRIVAL_REPLAYED', `generation ${m.generation} of '${f.account}' is already in the store`)
   const before = m.base ?? m.parent
-  if (before !== null && !f.stored.has(before)) {
+  if (before === null) return undefined
+  if (f.wantFull) {
+    return reject('ARRIVAL_FULL_REQUIRED', `${m.kind} ${m.generation} was not accepted: the hub wants a full because ${describeWantFull(f.wantFull.reason, f.lastReset)}; the next run must be a full`)
+  }
+  if (!f.stored.has(before)) {
     return reject('ARRIVAL_MISSING_BASE', `${m.kind} ${m.generation} builds on ${before}, which is not in the store; the next run must be a full`)
+  }
+  if (f.archived.has(before)) {
+    return reject('ARRIVAL_MISSING_BASE', `${m.kind} ${m.generation} builds on ${before}, which was accepted before the service was reset at ${f.lastReset} and belongs to its archive; the next run must be a full`)
   }
   return undefined
 }

@@ -1,7 +1,8 @@
 /**
  * Gathers the cheap facts about one arrival for checkArrival: the folder's entries (lstat,
  * never followed), manifest.json read with a size cap and without following a symlink, the
- * service's registration, and what the store and the books already hold. Thin I/O, no decisions.
+ * service's registration, what the store and the books already hold, whether status.json asks
+ * for a full, and the service's last reset. Thin I/O, no decisions.
  */
 import { promises as fs, constants } from 'node:fs'
 import { join } from 'node:path'
@@ -11,6 +12,8 @@ import { MANIFEST, PARTIAL_DIR } from '../../lib/layout.js'
 import { RoostError } from '../../lib/errors.js'
 import type { HubConfig, HubPaths } from '../../lib/config/hub.js'
 import { readServiceBooks, totalBytes } from '../books.js'
+import { readServiceStatus } from '../service-status.js'
+import { lastReset, readServiceState } from '../service-state.js'
 import type { ArrivalFacts, EntryFact, ManifestFact } from './check-arrival.js'
 
 export interface Gathered {
@@ -142,6 +145,24 @@ export function pendingMark(paths: HubPaths, service: string, generation: string
   return join(paths.state, 'ingest-pending', service, generation)
 }
 
+/** The facts that change as the store changes: gathered with the rest, and again under the store lock before a commit. */
+export type HistoryFacts = Pick<ArrivalFacts, 'stored' | 'storedBytes' | 'storedCopy' | 'wantFull' | 'lastReset' | 'archived'>
+
+/** What the store, the books, status.json and the service's state say now about `service`. */
+export async function gatherHistory(paths: HubPaths, service: string, folder: string, manifestBytes: Buffer | undefined): Promise<HistoryFacts> {
+  const books = await readServiceBooks(paths, service)
+  const status = await readServiceStatus(paths, service)
+  const reset = lastReset(await readServiceState(paths, service))
+  return {
+    stored: await storedGenerations(paths, service),
+    storedBytes: totalBytes(books),
+    storedCopy: await compareStoredCopy(paths, service, folder, manifestBytes),
+    wantFull: status?.wantFull ? { reason: status.wantFullReason ?? null } : null,
+    lastReset: reset,
+    archived: new Set(reset === null ? [] : books.filter(r => r.accepted < reset).map(r => r.generation)),
+  }
+}
+
 /**
  * The facts about a taken arrival `ingesting/<folder>` of `service`, or undefined when there
  * is nothing to ingest (the folder or its manifest.json is gone).
@@ -151,7 +172,7 @@ export async function gatherArrival(paths: HubPaths, config: HubConfig, service:
   const st = await lstatOrUndefined(dir)
   if (!st) return undefined
   const svc = Object.hasOwn(config.services, service) ? config.services[service] : undefined
-  const base = { account: service, folder, registeredKey: svc?.key, quota: svc?.quota, stored: new Set<string>(), storedBytes: 0, storedCopy: 'none' as const }
+  const base = { account: service, folder, registeredKey: svc?.key, quota: svc?.quota, stored: new Set<string>(), storedBytes: 0, storedCopy: 'none' as const, wantFull: null, lastReset: null, archived: new Set<string>() }
   if (!st.isDirectory()) return { dir, facts: { ...base, folderIsDir: false, manifest: { state: 'not-a-file' }, entries: [] } }
   const mst = await lstatOrUndefined(join(dir, MANIFEST))
   if (!mst) return undefined
@@ -161,9 +182,7 @@ export async function gatherArrival(paths: HubPaths, config: HubConfig, service:
     folderIsDir: true,
     manifest: m.fact,
     entries: await listEntries(dir),
-    stored: await storedGenerations(paths, service),
-    storedBytes: totalBytes(await readServiceBooks(paths, service)),
-    storedCopy: await compareStoredCopy(paths, service, folder, m.bytes),
+    ...(await gatherHistory(paths, service, folder, m.bytes)),
   }
   return m.bytes ? { dir, facts, manifestBytes: m.bytes } : { dir, facts }
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { GENERATION_RE } from '../../lib/formats/names.js'
 import { ensureDir, writeFileAtomic } from '../../lib/fsx/atomic.js'
 import { writeServiceStatus } from '../service-status.js'
+import type { WantFullReason } from '../../lib/formats/status.js'
 import type { ArrivalCode } from './check-arrival.js'
 import { arrivalDir } from './gather.js'
 import type { IngestContext } from './accept.js'
@@ -53,9 +54,10 @@ async function moveAside(from: string, parent: string, name: string): Promise<st
 
 /**
  * Moves the taken `ingesting/<folder>` of `service` to rejected/ with reason.json and updates the
- * service's status.json (asking for a full when the chain is broken). Returns the new folder.
+ * service's status.json (asking for a full when `v.wantFull` names why). Returns the new folder.
+ * The caller holds the store lock (status.json is read, changed and rewritten).
  */
-export async function rejectArrival(c: IngestContext, service: string, folder: string, v: { code: ArrivalCode; message: string; wantFull: boolean }): Promise<string> {
+export async function rejectArrival(c: IngestContext, service: string, folder: string, v: { code: ArrivalCode; message: string; wantFull: WantFullReason | null }): Promise<string> {
   const at = c.now()
   await ensureDir(c.paths.rejected)
   await ensureDir(join(c.paths.rejected, service))

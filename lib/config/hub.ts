@@ -4,11 +4,48 @@ import { resolve, dirname } from 'node:path'
 import { duration, host, keyLine, name, port, size } from './types.js'
 import { loadConfig } from './load.js'
 
+const count = z.number().int().min(0).max(100_000)
+
+/** The retention rules, each optional: a service's `retention` overrides any subset of the hub's. */
+const retentionFields = {
+  /** Keep the newest N generations. */
+  keepLast: count,
+  /** Keep the newest generation of each of the last N UTC days that have one (on the hub's clock). */
+  daily: count,
+  /** … of each of the last N ISO weeks that have one. */
+  weekly: count,
+  /** … of each of the last N months that have one. */
+  monthly: count,
+  /** … of each of the last N years that have one. */
+  yearly: count,
+  /** How long generations accepted before a `hub reset` are kept after it. */
+  archive: duration,
+  /**
+   * More than this many arrivals within one `every` window is a flood: retention raises an
+   * alert and holds every removal of a generation accepted before the flood began.
+   */
+  burst: z.number().int().min(1).max(100_000),
+}
+
+export const RetentionSchema = z.strictObject({
+  keepLast: retentionFields.keepLast.default(3),
+  daily: retentionFields.daily.default(14),
+  weekly: retentionFields.weekly.default(8),
+  monthly: retentionFields.monthly.default(12),
+  yearly: retentionFields.yearly.default(5),
+  archive: retentionFields.archive.default(90 * 86_400_000),
+  burst: retentionFields.burst.default(4),
+})
+
+export const RetentionOverrideSchema = z.strictObject(retentionFields).partial()
+
 export const HubServiceSchema = z.strictObject({
   key: keyLine,
   quota: size.optional(),
   /** How often the service is expected to deliver. */
   every: duration.default(86_400_000),
+  /** Overrides any subset of the hub's `retention` for this service. */
+  retention: RetentionOverrideSchema.optional(),
 })
 
 export const HubMirrorSchema = z.strictObject({ key: keyLine })
@@ -29,12 +66,27 @@ export const HubConfigSchema = z.strictObject({
   keys: z.strictObject({ host: z.string().default('keys/host_ed25519'), index: z.string().default('keys/index_ed25519') }).prefault({}),
   rrsync: z.string().default('/usr/bin/rrsync'),
   limits: HubLimitsSchema.prefault({}),
+  /** Retention of every service (GFS on the hub's clock), unless the service overrides it. */
+  retention: RetentionSchema.prefault({}),
   services: z.record(name, HubServiceSchema).default({}),
   mirrors: z.record(name, HubMirrorSchema).default({}),
 })
 
 export type HubConfig = z.output<typeof HubConfigSchema>
 export type HubService = z.output<typeof HubServiceSchema>
+export type Retention = z.output<typeof RetentionSchema>
+
+/** One service's retention: the hub's rules, the service's overrides, and its cadence (`every`, ms). */
+export interface RetentionPolicy extends Retention {
+  every: number
+}
+
+/** The retention policy of a service in hub.yaml (the hub's defaults when it is not listed). */
+export function retentionPolicy(config: HubConfig, service: string): RetentionPolicy {
+  const svc = Object.hasOwn(config.services, service) ? config.services[service] : undefined
+  const over = Object.fromEntries(Object.entries(svc?.retention ?? {}).filter(([, v]) => v !== undefined))
+  return { ...config.retention, ...over, every: svc?.every ?? 86_400_000 }
+}
 
 /** The hub's folders, all absolute. */
 export interface HubPaths {

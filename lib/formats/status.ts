@@ -7,6 +7,15 @@ import { GENERATION_RE, NAME_RE } from './names.js'
 import { describeIssues } from './manifest.js'
 import { RoostError } from '../errors.js'
 
+/**
+ * Why the hub wants a full (status.json `wantFullReason`): an incr or diff built on something
+ * the store does not hold, any other rejected arrival (the spoke's chain may have moved on
+ * from what the store holds), `roost hub reset`, or a stored generation found damaged.
+ * Readers accept any short string, so a newer hub can add a reason.
+ */
+export const WANT_FULL_REASONS = ['missing-base', 'rejected', 'reset', 'mismatch'] as const
+export type WantFullReason = (typeof WANT_FULL_REASONS)[number]
+
 export const ServiceStatusSchema = z.strictObject({
   format: z.literal('roost-status/1'),
   service: z.string().regex(NAME_RE),
@@ -19,6 +28,8 @@ export const ServiceStatusSchema = z.strictObject({
     .nullable(),
   /** The hub asks for a full on the next run (chain broken, reset, rejected arrival). */
   wantFull: z.boolean(),
+  /** Why `wantFull` is set (one of WANT_FULL_REASONS); null when it is not. Absent in older files. */
+  wantFullReason: z.string().max(64).nullable().optional(),
   generations: z.number().int().nonnegative(),
 })
 

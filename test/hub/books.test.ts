@@ -1,7 +1,7 @@
 import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { readAllBooks, readServiceBooks, recordBytes, totalBytes, writeRecord, booksDir } from '../../hub/books.js'
+import { readAllBooks, readServiceBooks, recordBytes, totalBytes, writeRecord, booksDir, deleteRecord, orphanRecords } from '../../hub/books.js'
 import type { GenerationRecord } from '../../lib/formats/tree.js'
 import type { HubPaths } from '../../lib/config/hub.js'
 import { isRoostError } from '../../lib/errors.js'
@@ -56,4 +56,30 @@ t.test('a damaged record is an error naming its file', async t => {
 t.test('refuses to write an invalid record', async t => {
   const p = paths(t.testdir())
   await t.rejects(writeRecord(p, { ...rec('wiki', '20261122T030000Z-full', 'yesterday') }))
+})
+
+t.test('a record carries base, parent and label; records written before them still parse', async t => {
+  const p = paths(t.testdir())
+  const old = rec('wiki', '20261122T030000Z-full', '2026-11-22T04:00:00.000Z')
+  await keep(p, old)
+  const incr = { ...rec('wiki', '20261123T030000Z-incr', '2026-11-23T04:00:00.000Z'), kind: 'incr' as const, base: null, parent: '20261122T030000Z-full', label: 'pre-update' }
+  await keep(p, incr)
+  const [a, b] = await readServiceBooks(p, 'wiki')
+  t.same(a, old, 'an old record: no base, parent or label')
+  t.same([b!.base, b!.parent, b!.label], [null, '20261122T030000Z-full', 'pre-update'])
+  await t.rejects(writeRecord(p, { ...incr, parent: '../../etc' }), 'a parent that is not a generation id is refused')
+  await t.rejects(writeRecord(p, { ...incr, label: 'has space' }), 'so is a bad label')
+})
+
+t.test('deleteRecord removes one record; orphanRecords finds records whose store folder is gone', async t => {
+  const p = paths(t.testdir())
+  await keep(p, rec('wiki', '20261122T030000Z-full', '2026-11-22T04:00:00.000Z'))
+  await keep(p, rec('wiki', '20261123T030000Z-full', '2026-11-23T04:00:00.000Z'))
+  t.same(await orphanRecords(p, 'wiki'), [])
+  await fs.rm(join(p.store, 'wiki', '20261122T030000Z-full'), { recursive: true })
+  t.same(await orphanRecords(p, 'wiki'), ['20261122T030000Z-full'])
+  await deleteRecord(p, 'wiki', '20261122T030000Z-full')
+  await deleteRecord(p, 'wiki', '20261122T030000Z-full')
+  t.same(await fs.readdir(booksDir(p, 'wiki')), ['20261123T030000Z-full.json'], 'deleting twice is fine')
+  await t.rejects(deleteRecord(p, 'wiki', '../x'), 'only generation ids become paths')
 })

@@ -19,7 +19,7 @@ t.test('durations and sizes are written as text in their largest exact unit', as
 t.test('writing the loaded config back gives the same config (durations are not read as seconds)', async t => {
   const dir = t.testdir()
   const file = join(dir, 'hub.yaml')
-  const raw = { limits: { loginGraceTime: '20s', maxAuthTries: 3 }, services: { wiki: { key: KEY, quota: '50G', every: '36h' }, blog: { key: KEY } } }
+  const raw = { limits: { loginGraceTime: '20s', maxAuthTries: 3 }, retention: { daily: 7 }, services: { wiki: { key: KEY, quota: '50G', every: '36h', retention: { keepLast: 10, archive: '30d' } }, blog: { key: KEY } } }
   const config = validateConfig(HubConfigSchema, raw, file)
   const values = hubYamlValues(config)
   t.matchSnapshot(values, 'hub.yaml values')

@@ -15,24 +15,35 @@ function rec(generation: string, accepted: string): GenerationRecord {
   return { service: 'wiki', generation, kind: generation.endsWith('full') ? 'full' : 'incr', accepted, files: { 'manifest.json': { bytes: 10, sha256: 'a'.repeat(64) }, 'data.tar.zst': { bytes: 90, sha256: 'b'.repeat(64) } } }
 }
 const records = [rec(G1, '2026-11-22T03:00:09.000Z'), rec(G2, '2026-11-22T04:00:09.000Z')]
-const reject = { kind: 'rejected' as const, generation: '20261122T050000Z-incr', at: NOW, code: 'ARRIVAL_HASH_MISMATCH', message: 'bad hash', wantFull: false }
+const reject = { kind: 'rejected' as const, generation: '20261122T050000Z-incr', at: NOW, code: 'ARRIVAL_HASH_MISMATCH', message: 'bad hash', wantFull: null }
 
 t.test('nextStatus: the newest accepted generation, and what the last event says', async t => {
   const fresh = nextStatus('wiki', undefined, [], undefined, NOW)
-  t.same(fresh, { format: 'roost-status/1', service: 'wiki', updated: NOW.toISOString(), last: null, lastReject: null, wantFull: false, generations: 0 })
+  t.same(fresh, { format: 'roost-status/1', service: 'wiki', updated: NOW.toISOString(), last: null, lastReject: null, wantFull: false, wantFullReason: null, generations: 0 })
   const rejected = nextStatus('wiki', fresh, records, reject, NOW)
   t.same(rejected.last, { generation: G2, accepted: '2026-11-22T04:00:09.000Z', bytes: 100 })
   t.same(rejected.lastReject, { generation: '20261122T050000Z-incr', at: NOW.toISOString(), code: 'ARRIVAL_HASH_MISMATCH', message: 'bad hash' })
-  t.equal(rejected.wantFull, false, 'a bad hash does not break the chain')
-  const broken = nextStatus('wiki', rejected, records, { ...reject, code: 'ARRIVAL_MISSING_BASE', wantFull: true }, NOW)
+  t.equal(rejected.wantFull, false, 'a rejection that names no reason leaves the request as it is')
+  const broken = nextStatus('wiki', rejected, records, { ...reject, code: 'ARRIVAL_MISSING_BASE', wantFull: 'missing-base' }, NOW)
   t.equal(broken.wantFull, true, 'a broken chain asks for a full')
+  t.equal(broken.wantFullReason, 'missing-base', 'and says why')
+  const later = nextStatus('wiki', broken, records, { ...reject, wantFull: 'rejected' }, NOW)
+  t.equal(later.wantFullReason, 'missing-base', 'a later rejection keeps the first reason')
   const incr = nextStatus('wiki', broken, records, { kind: 'accepted', generation: G2, full: false }, NOW)
   t.equal(incr.lastReject, null, 'an accept clears the last reject')
   t.equal(incr.wantFull, true, 'only a full answers the request for one')
+  t.equal(incr.wantFullReason, 'missing-base')
   const full = nextStatus('wiki', incr, records, { kind: 'accepted', generation: G1, full: true }, NOW)
   t.equal(full.wantFull, false)
-  t.equal(nextStatus('wiki', full, records, { kind: 'want-full' }, NOW).wantFull, true, 'a reset asks for a full')
+  t.equal(full.wantFullReason, null, 'an accepted full clears the reason too')
+  const reset = nextStatus('wiki', full, records, { kind: 'want-full', reason: 'reset' }, NOW)
+  t.same([reset.wantFull, reset.wantFullReason], [true, 'reset'], 'a reset asks for a full')
+  t.equal(nextStatus('wiki', broken, records, { kind: 'want-full', reason: 'reset' }, NOW).wantFullReason, 'reset', 'a reset names itself the reason of a standing request')
   t.equal(nextStatus('wiki', broken, records, undefined, NOW).wantFull, true, 'a refresh keeps the request')
+  const old = { ...broken, wantFull: true } as Record<string, unknown>
+  delete old.wantFullReason
+  t.same(parseServiceStatus(JSON.stringify(old)).wantFullReason, undefined, 'a status.json written before wantFullReason still parses')
+  t.equal(nextStatus('wiki', parseServiceStatus(JSON.stringify(old)), records, undefined, NOW).wantFullReason, null, 'and its request has no reason')
   t.equal(nextStatus('wiki', fresh, records, { ...reject, generation: 'x'.repeat(300), message: 'm'.repeat(5000) }, NOW).lastReject?.generation.length, 256, 'long names are cut to fit the schema')
 })
 

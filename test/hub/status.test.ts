@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { describeStatus, hubStatus, serviceState, type HubState } from '../../hub/status.js'
 import { writeRecord } from '../../hub/books.js'
+import { emptyServiceState, withPin, writeServiceState } from '../../hub/service-state.js'
+import { writeServiceStatus } from '../../hub/service-status.js'
 import { publishIndex } from '../../hub/index/publish.js'
 import type { GenerationRecord } from '../../lib/formats/tree.js'
 import { silentLogger } from '../../lib/log.js'
@@ -35,7 +37,11 @@ t.test('describeStatus renders a readable table', async t => {
   const state: HubState = {
     now: NOW.toISOString(),
     services: [
-      serviceState('blog', HOUR, [rec('blog', '20261122T010000Z-full', '2026-11-22T01:00:00.000Z', 5 * 1024 * 1024)], [{ folder: '20261122T050000Z-full', code: 'ARRIVAL_BAD_SIGNATURE', message: 'manifest.json: the signature does not verify', at: '2026-11-22T05:00:00.000Z' }], NOW),
+      serviceState('blog', HOUR, [rec('blog', '20261122T010000Z-full', '2026-11-22T01:00:00.000Z', 5 * 1024 * 1024)], [{ folder: '20261122T050000Z-full', code: 'ARRIVAL_BAD_SIGNATURE', message: 'manifest.json: the signature does not verify', at: '2026-11-22T05:00:00.000Z' }], NOW, {
+        pinned: 2,
+        wantFull: 'rejected',
+        alerts: ['burst: 9 arrivals in 40m 0s, expected 1 per 1h (more than 4 within 1h is a burst); removals of generations accepted before 2026-11-22T00:40:00.000Z are held'],
+      }),
       serviceState('wiki', 24 * HOUR, [rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 2048)], [], NOW),
       serviceState('new', 24 * HOUR, [], [], NOW),
     ],
@@ -46,6 +52,8 @@ t.test('describeStatus renders a readable table', async t => {
   const text = describeStatus(state)
   t.match(text, /blog\s+20261122T010000Z-full\s+5h 0m\s+1h 0m\s+LATE/)
   t.match(text, /offsite\s+-\s+no trace yet/)
+  t.match(text, /blog: the hub wants a full \(rejected\)\nblog: ALERT burst: 9 arrivals/)
+  t.match(text, /PINNED/)
   t.matchSnapshot(text, 'status text')
   t.match(describeStatus({ ...state, services: [], mirrors: [], index: null }), /no services[\s\S]*no mirrors[\s\S]*not published yet/)
 })
@@ -65,6 +73,8 @@ t.test('hubStatus reads the books, rejected/, the index and the disk', async t =
   }
   await fs.mkdir(join(hub.paths.rejected, 'blog', 'no-reason'), { recursive: true })
   await publishIndex({ paths: hub.paths, config: hub.config, indexKey: hub.indexKey.key, now: NOW, log: silentLogger() })
+  await writeServiceState(hub.paths, withPin(emptyServiceState('wiki'), '20261122T030000Z-full', NOW, 'keep'))
+  await writeServiceStatus(hub.paths, 'wiki', { kind: 'want-full', reason: 'reset' }, NOW)
 
   const out = await hubStatus(hub.paths, hub.config, NOW)
   const s = out.json as HubState
@@ -76,10 +86,31 @@ t.test('hubStatus reads the books, rejected/, the index and the disk', async t =
   t.equal(b!.late, true, 'blog is 5 h old against a 1 h cadence')
   t.equal(b!.rejects, 3)
   t.equal(b!.lastReject?.code, 'ARRIVAL_BAD_SIGNATURE')
+  t.same([w!.pinned, w!.wantFull, w!.alerts], [1, 'reset', []], 'pins and the request for a full, from the service state and status.json')
+  t.same([b!.pinned, b!.wantFull], [0, null])
   t.same(s.mirrors, [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }])
   t.equal(s.index?.serial, 1)
   t.ok(s.store.freeBytes > 0 && s.store.totalBytes >= s.store.freeBytes, 'disk space of the store')
   t.match(out.text, /SERVICE\s+LAST GENERATION/)
   t.match(out.text, /index: serial 1/)
   t.match(out.text, /ARRIVAL_BAD_SIGNATURE/)
+})
+
+t.test('hubStatus shows a burst of arrivals, and a service whose retention cannot be planned', async t => {
+  const dir = t.testdir()
+  const wiki = await keygen(join(dir, 'keys'), 'wiki')
+  const hub = await makeHub(join(dir, 'hub'), { wiki: { key: wiki.line, every: '1d' }, blog: { key: wiki.line } })
+  for (let i = 0; i < 6; i++) {
+    const r = rec('wiki', `20261122T0${i}0000Z-full`, `2026-11-22T0${i}:00:00.000Z`, 10)
+    await writeRecord(hub.paths, r)
+    await fs.mkdir(join(hub.paths.store, 'wiki', r.generation), { recursive: true })
+  }
+  await fs.mkdir(join(hub.paths.state, 'services'), { recursive: true })
+  await fs.writeFile(join(hub.paths.state, 'services', 'blog.json'), '{damaged')
+  const out = await hubStatus(hub.paths, hub.config, NOW)
+  const [blog, w] = (out.json as HubState).services
+  t.equal(w!.alerts.length, 1)
+  t.match(w!.alerts[0], /^burst: 6 arrivals in 5h 0m, expected 1 per 1d/)
+  t.match(out.text, /wiki: ALERT burst: 6 arrivals/)
+  t.match(blog!.alerts[0], /^retention cannot be planned: .*blog\.json: not JSON/, 'the other services are still shown')
 })

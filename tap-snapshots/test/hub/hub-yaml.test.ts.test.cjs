@@ -24,6 +24,15 @@ Object {
     "port": 2222,
   },
   "mirrors": Object {},
+  "retention": Object {
+    "archive": "90d",
+    "burst": 4,
+    "daily": 7,
+    "keepLast": 3,
+    "monthly": 12,
+    "weekly": 8,
+    "yearly": 5,
+  },
   "root": ".",
   "rrsync": "/usr/bin/rrsync",
   "services": Object {
@@ -35,6 +44,10 @@ Object {
       "every": "36h",
       "key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC++UWLTC9PyBAlpUkTjqoMLnnluSOjEEK6ZNdLFmGD3",
       "quota": "50G",
+      "retention": Object {
+        "archive": "30d",
+        "keepLast": 10,
+      },
     },
   },
 }

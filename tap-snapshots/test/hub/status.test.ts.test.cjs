@@ -6,10 +6,12 @@
  */
 'use strict'
 exports[`test/hub/status.test.ts > TAP > describeStatus renders a readable table > status text 1`] = `
-SERVICE  LAST GENERATION        AGE    EVERY  LATE  STORED   GENS  REJECTS  LAST REJECT
-blog     20261122T010000Z-full  5h 0m  1h 0m  LATE  5.0 MiB  1     1        ARRIVAL_BAD_SIGNATURE at 2026-11-22T05:00:00.000Z: manifest.json: the signature does not verify
-wiki     20261122T030000Z-full  3h 0m  1d 0h  no    3.0 KiB  1     0        -
-new      none yet               -      1d 0h  no    0 B      0     0        -
+SERVICE  LAST GENERATION        AGE    EVERY  LATE  STORED   GENS  PINNED  REJECTS  LAST REJECT
+blog     20261122T010000Z-full  5h 0m  1h 0m  LATE  5.0 MiB  1     2       1        ARRIVAL_BAD_SIGNATURE at 2026-11-22T05:00:00.000Z: manifest.json: the signature does not verify
+wiki     20261122T030000Z-full  3h 0m  1d 0h  no    3.0 KiB  1     0       0        -
+new      none yet               -      1d 0h  no    0 B      0     0       0        -
+blog: the hub wants a full (rejected)
+blog: ALERT burst: 9 arrivals in 40m 0s, expected 1 per 1h (more than 4 within 1h is a burst); removals of generations accepted before 2026-11-22T00:40:00.000Z are held
 
 MIRROR   SERIAL  LAG
 offsite  -       no trace yet

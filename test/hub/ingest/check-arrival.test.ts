@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ARRIVAL_CODES, checkArrival, type ArrivalFacts, type PassFacts, type Verdict } from '../../../hub/ingest/check-arrival.js'
+import { ARRIVAL_CODES, checkArrival, describeWantFull, wantFullFor, type ArrivalFacts, type PassFacts, type Verdict } from '../../../hub/ingest/check-arrival.js'
 import type { Manifest, UnsignedManifest } from '../../../lib/formats/manifest.js'
 import { keygen, manifestFor, signedManifest, type TestKey } from './kit.js'
 
@@ -30,12 +30,16 @@ function facts(m: Manifest = sign(), over: Partial<ArrivalFacts> = {}): ArrivalF
     stored: new Set(['20261120T030000Z-full', '20261121T030000Z-incr']),
     storedBytes: 5000,
     storedCopy: 'none',
+    wantFull: null,
+    lastReset: null,
+    archived: new Set(),
     ...over,
   }
 }
 
 const goodPass: PassFacts = { sha256: TAR.sha256, bytes: TAR.bytes, listed: true, counts: { ...TAR.counts, bytes: 0 }, storedBytes: 3000 }
 
+const RESET = '2026-11-21T12:00:00.000Z'
 const forged = sign()
 const edited: Manifest = { ...forged, counts: { ...forged.counts, files: 6 } }
 
@@ -64,6 +68,13 @@ const cases: Array<[string, ArrivalFacts, string]> = [
   ['rejects a diff whose base is not stored (asks for a full)', facts(sign({ kind: 'diff', base: '20261119T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff')), 'ARRIVAL_MISSING_BASE'],
   ['rejects an incr whose parent is not stored', facts(sign({ kind: 'incr', parent: '20261121T040000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr')), 'ARRIVAL_MISSING_BASE'],
   ['accepts a diff whose base is stored', facts(sign({ kind: 'diff', base: '20261120T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff')), 'accepted'],
+  ['accepts an incr whose parent is stored', facts(sign({ kind: 'incr', parent: '20261121T030000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr')), 'accepted'],
+  ['rejects an incr while the hub wants a full after a reset', facts(sign({ kind: 'incr', parent: '20261121T030000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr'), { wantFull: { reason: 'reset' }, lastReset: RESET }), 'ARRIVAL_FULL_REQUIRED'],
+  ['rejects a diff while the hub wants a full after a rejected arrival', facts(sign({ kind: 'diff', base: '20261120T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff'), { wantFull: { reason: 'rejected' } }), 'ARRIVAL_FULL_REQUIRED'],
+  ['rejects an incr while an older status.json asks for a full without a reason', facts(sign({ kind: 'incr', parent: '20261121T030000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr'), { wantFull: { reason: null } }), 'ARRIVAL_FULL_REQUIRED'],
+  ['accepts a full while the hub wants one', facts(sign(), { wantFull: { reason: 'reset' }, lastReset: RESET }), 'accepted'],
+  ['rejects an incr whose parent is in the archive of a reset', facts(sign({ kind: 'incr', parent: '20261121T030000Z-incr' }, wiki, 'wiki', '20261122T030000Z-incr'), { lastReset: RESET, archived: new Set(['20261120T030000Z-full', '20261121T030000Z-incr']) }), 'ARRIVAL_MISSING_BASE'],
+  ['rejects a diff whose base is in the archive of a reset', facts(sign({ kind: 'diff', base: '20261120T030000Z-full' }, wiki, 'wiki', '20261122T030000Z-diff'), { lastReset: RESET, archived: new Set(['20261120T030000Z-full']) }), 'ARRIVAL_MISSING_BASE'],
   ['rejects data.tar as a symlink', facts(sign(), { entries: [{ name: 'data.tar', type: 'symlink', bytes: 11 }] }), 'ARRIVAL_NOT_A_FILE'],
   ['rejects a subfolder in the arrival', facts(sign(), { entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }, { name: 'sub', type: 'dir', bytes: 4096 }] }), 'ARRIVAL_NOT_A_FILE'],
   ['rejects a file the manifest does not list', facts(sign(), { entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }, { name: 'evil.sh', type: 'file', bytes: 5 }] }), 'ARRIVAL_EXTRA_FILE'],
@@ -97,11 +108,31 @@ t.test('the table covers every arrival code', async t => {
   for (const code of ARRIVAL_CODES) t.ok(seen.has(code), code)
 })
 
-t.test('only a broken chain asks for a full', async t => {
+t.test('every rejection but a replay asks for a full, naming why', async t => {
   const missing = checkArrival(cases.find(c => c[2] === 'ARRIVAL_MISSING_BASE')![1])
-  t.equal(!missing.accepted && missing.wantFull, true)
+  t.equal(!missing.accepted && missing.wantFull, 'missing-base')
   const hash = checkArrival(cases.find(c => c[2] === 'ARRIVAL_HASH_MISMATCH')![1])
-  t.equal(!hash.accepted && hash.wantFull, false)
+  t.equal(!hash.accepted && hash.wantFull, 'rejected', 'a refused incr may have moved the spoke past the store')
+  const replay = checkArrival(cases.find(c => c[2] === 'ARRIVAL_REPLAYED')![1])
+  t.equal(!replay.accepted && replay.wantFull, null, 'a replay is already stored: nothing diverged')
+  const required = checkArrival(cases.find(c => c[2] === 'ARRIVAL_FULL_REQUIRED')![1])
+  t.equal(!required.accepted && required.wantFull, null, 'refused for want of a full: the standing request keeps its reason')
+  for (const code of ARRIVAL_CODES) t.ok(['missing-base', 'rejected', null].includes(wantFullFor(code)), code)
+})
+
+t.test('the message of ARRIVAL_FULL_REQUIRED says why the hub wants a full', async t => {
+  const v = checkArrival(cases.find(c => c[0] === 'rejects an incr while the hub wants a full after a reset')![1])
+  t.match(!v.accepted && v.message, /the hub wants a full because the service was reset at 2026-11-21T12:00:00.000Z; the next run must be a full/)
+  t.equal(describeWantFull('missing-base', null), 'an earlier arrival built on a generation the store does not hold')
+  t.equal(describeWantFull('mismatch', null), 'a stored generation did not match its manifest')
+  t.equal(describeWantFull('reset', null), 'the service was reset')
+  t.equal(describeWantFull('from-the-future', null), 'its status.json asks for one (from-the-future)', 'a reason this hub does not know is shown as it is')
+  t.equal(describeWantFull(null, null), 'its status.json asks for one')
+})
+
+t.test('a full arriving after a reset passes every check: it starts the new chain', async t => {
+  const v = checkArrival(facts(sign(), { wantFull: { reason: 'reset' }, lastReset: RESET, archived: new Set(['20261120T030000Z-full']), pass: goodPass }))
+  t.ok(v.accepted)
 })
 
 t.test('an interrupted accept comes back with its manifest, marked already stored', async t => {

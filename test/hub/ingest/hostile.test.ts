@@ -53,6 +53,8 @@ interface Case {
   service: string
   folder: string
   code: string | string[]
+  /** The service's status.json asks for a full (after a reset) when the arrival lands. */
+  wantsFull: boolean
   /** Places the arrival itself when it returns 'placed'. */
   arrival: () => Promise<PlaceOptions | 'placed'>
 }
@@ -61,9 +63,9 @@ let n = 0
 const gen = (kind = 'full'): string => `20261123T0000${String(++n).padStart(2, '0')}Z-${kind}`
 
 const cases: Case[] = []
-const add = (name: string, code: string | string[], arrival: (folder: string) => Promise<PlaceOptions | 'placed'>, o: { service?: string; kind?: string; folder?: string } = {}): void => {
+const add = (name: string, code: string | string[], arrival: (folder: string) => Promise<PlaceOptions | 'placed'>, o: { service?: string; kind?: string; folder?: string; wantsFull?: boolean } = {}): void => {
   const folder = o.folder ?? gen(o.kind)
-  cases.push({ name, code, service: o.service ?? 'wiki', folder, arrival: () => arrival(folder) })
+  cases.push({ name, code, service: o.service ?? 'wiki', folder, wantsFull: o.wantsFull ?? false, arrival: () => arrival(folder) })
 }
 
 add('rejects a manifest edited after signing', 'ARRIVAL_BAD_SIGNATURE', async g => {
@@ -100,6 +102,7 @@ add('rejects a manifest with an unknown field', 'ARRIVAL_BAD_MANIFEST', async g 
 add('rejects a manifest naming another service', 'ARRIVAL_WRONG_SERVICE', async g => ({ tar: tar.path, manifest: signedManifest(blog, manifestFor('blog', g, tar)).text }))
 add('rejects a manifest for another generation than its folder', 'ARRIVAL_WRONG_FOLDER', async g => ({ tar: tar.path, manifest: signedManifest(wiki, manifestFor('wiki', g.replace('20261123', '20261124'), tar)).text }))
 add('rejects a diff whose base is not stored', 'ARRIVAL_MISSING_BASE', async g => ({ tar: tar.path, manifest: signedManifest(wiki, manifestFor('wiki', g, tar, { kind: 'diff', base: '20261001T030000Z-full' })).text }), { kind: 'diff' })
+add('rejects an incr while the hub wants a full (the service was reset)', 'ARRIVAL_FULL_REQUIRED', async g => ({ tar: tar.path, manifest: signedManifest(wiki, manifestFor('wiki', g, tar, { kind: 'incr', parent: G0 })).text }), { kind: 'incr', wantsFull: true })
 add('rejects a generation over the quota', 'ARRIVAL_OVER_QUOTA', async g => ({ tar: tar.path, manifest: signedManifest(blog, manifestFor('blog', g, tar)).text }), { service: 'blog' })
 add('rejects a manifest larger than the cap, unread', 'ARRIVAL_BAD_MANIFEST', async () => ({ tar: tar.path, manifest: Buffer.alloc(MANIFEST_MAX_BYTES + 1, 0x20) }))
 add('rejects data.tar as a symlink out of incoming', 'ARRIVAL_NOT_A_FILE', async g => {
@@ -140,6 +143,9 @@ const seen = new Set<string>()
 
 for (const c of cases) {
   t.test(c.name, async t => {
+    // every rejection asks for a full: start each case from a status.json that asks for nothing
+    // (the event of an accepted full clears the request), or from a reset's request
+    await writeServiceStatus(hub.paths, c.service, c.wantsFull ? { kind: 'want-full', reason: 'reset' } : { kind: 'accepted', generation: G0, full: true }, new Date())
     const o = await c.arrival()
     const incoming = join(hub.paths.accounts, c.service, 'incoming', c.folder)
     if (o !== 'placed') await placeArrival(hub.paths, c.service, c.folder, o)
@@ -156,7 +162,9 @@ for (const c of cases) {
     t.same(await fs.readdir(hub.paths.staging), [], 'no staging leftovers')
     const status = parseServiceStatus(await fs.readFile(join(hub.paths.store, c.service, 'status.json'), 'utf8'))
     t.equal(status.lastReject?.code, reason.code, 'status.json reports the reject')
-    if (reason.code === 'ARRIVAL_MISSING_BASE') t.equal(status.wantFull, true, 'a broken chain asks for a full')
+    if (reason.code === 'ARRIVAL_MISSING_BASE') t.equal(status.wantFullReason, 'missing-base', 'a broken chain asks for a full')
+    else if (c.wantsFull) t.equal(status.wantFullReason, 'reset', 'the standing request keeps its reason')
+    else t.equal(status.wantFull, reason.code !== 'ARRIVAL_REPLAYED', 'every rejection but a replay asks for a full')
     if (c.name.includes('folder that is a symlink')) t.same((await fs.readdir(join(dir, 'outside'))).sort(), ['data.tar', 'manifest.json'], 'the symlink target is untouched')
   })
 }

@@ -35,6 +35,8 @@ export interface ServiceSpec {
   key: string
   quota?: string
   every?: string
+  /** hub.yaml `services.<svc>.retention` (any subset of keepLast, daily, weekly, monthly, yearly, archive, burst). */
+  retention?: Record<string, number | string>
 }
 
 export interface TestHub {

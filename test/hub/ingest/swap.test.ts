@@ -20,7 +20,7 @@ t.test("swapping the arrival folder mid-ingest cannot move another service's fil
   const wiki = await keygen(join(dir, 'keys'), 'wiki')
   const hub = await makeHub(join(dir, 'hub'), { evil: { key: evil.line }, wiki: { key: wiki.line } })
   // the victim's delta basis: what a swapped-in symlink would point at
-  const victimBasis = join(hub.paths.accounts, 'wiki', 'incoming', '.basis')
+  const victimBasis = join(hub.paths.accounts, 'wiki', 'incoming', '.basis', 'last')
   await fs.mkdir(victimBasis, { recursive: true })
   const victimTar = await makeTar(join(dir, 'victim'), 'victim', 256 * 1024)
   await fs.copyFile(victimTar.path, join(victimBasis, 'data.tar'))
@@ -47,6 +47,6 @@ t.test("swapping the arrival folder mid-ingest cannot move another service's fil
   const r = await ingesting
   t.equal(r.outcome, 'accepted', 'the arrival the hub took is accepted')
   t.equal((await hashFile(join(victimBasis, 'data.tar'))).sha256, victimHash, "the other service's basis is untouched")
-  t.equal((await hashFile(join(incoming, '.basis', 'data.tar'))).sha256, tar.sha256, "the spoke's own tar became its basis")
+  t.equal((await hashFile(join(incoming, '.basis', 'last', 'data.tar'))).sha256, tar.sha256, "the spoke's own tar became its basis")
   t.ok((await fs.lstat(join(incoming, GEN))).isSymbolicLink(), "the spoke's symlink is left for the next round, which rejects it")
 })
