@@ -1,4 +1,4 @@
-/** `roost restore`: bring a generation back from any tier. */
+/** `roost restore`: bring a generation back, with its chain, from any tier; or list it. */
 import type { Command } from 'commander'
 import { promises as fs } from 'node:fs'
 import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../cli.js'
@@ -9,12 +9,18 @@ import { loadMirrorConfig } from '../config/mirror.js'
 import { formatBytes } from '../config/units.js'
 import { HubReader } from '../stores/hub.js'
 import { StoreFolderReader } from '../stores/store-folder.js'
+import { SpokeLocalReader } from '../stores/spoke-local.js'
 import type { StoreReader } from '../stores/store-reader.js'
-import { restoreGeneration } from './restore.js'
+import { restoreGeneration, type RestoreResult } from './restore.js'
+import { listGeneration, renderListing } from './list.js'
+import { parseAtTime } from './choose.js'
 
 interface RestoreCliOptions {
   from: string
-  to: string
+  to?: string
+  at?: string
+  path: string[]
+  list?: boolean
   force?: boolean
   indexKey?: string
   config?: string
@@ -44,38 +50,58 @@ async function indexKeyFor(opts: RestoreCliOptions): Promise<PublicKey> {
   }
 }
 
-/** Opens the reader for --from: 'hub' (the spoke's config) or a store folder. */
+/** Opens the reader for --from: 'hub' or 'local' (with the spoke's config), or a store folder. */
 export async function openReader(opts: RestoreCliOptions): Promise<StoreReader> {
-  if (opts.from === 'hub') {
+  if (opts.from === 'hub' || opts.from === 'local') {
     const { config, paths } = await loadSpokeConfig(configPath('spoke', opts.config))
-    return HubReader.open(config, paths)
+    return opts.from === 'hub' ? HubReader.open(config, paths) : SpokeLocalReader.open(config, paths)
   }
   return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v]
+}
+
+function renderRestore(r: RestoreResult): string {
+  const chain = r.chain.length > 1 ? ` (chain ${r.chain.join(' → ')})` : ''
+  const only = r.paths ? ` only ${r.paths.join(', ')}` : ''
+  return `restored ${r.service} ${r.generation}${chain}${only} from ${r.source} into ${r.to}: ${r.files} files, ${r.entries} entries, ${formatBytes(r.bytes)} verified`
+}
+
+async function run(service: string, generation: string | undefined, opts: RestoreCliOptions, ctx: Ctx): Promise<Output> {
+  const sel = { ...(generation ? { generation } : {}), ...(opts.at ? { at: parseAtTime(opts.at) } : {}) }
+  if (sel.generation && sel.at) throw new RoostError('USAGE', 'give a generation or --at TIME, not both')
+  if (!opts.list && !opts.to) throw new RoostError('USAGE', "--to DIR is required (or --list to show the generation's files)")
+  const paths = opts.path.length ? { paths: opts.path } : {}
+  const reader = await openReader(opts)
+  try {
+    if (opts.list) {
+      const r = await listGeneration({ reader, service, ...sel, ...paths, log: ctx.log })
+      return { json: r, text: renderListing(r) }
+    }
+    const r = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
+    return { json: r, text: renderRestore(r) }
+  } finally {
+    await reader.close?.()
+  }
 }
 
 export function registerRestore(program: Command, runAction: RunAction): void {
   const cmd = program
     .command('restore')
-    .description('restore a generation of a service, verified before anything is written')
+    .description('restore a generation of a service with its whole chain, verified before anything is written')
     .argument('<service>', 'the service to restore')
     .argument('[generation]', 'a generation id (default: the newest)')
-    .requiredOption('--from <source>', "'hub' (uses the spoke's config) or a store folder (a mirror's store/, a copy of the hub's)")
-    .requiredOption('--to <dir>', 'the folder to restore into (archived paths land below it: /srv/wiki → DIR/srv/wiki)')
+    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies) or a store folder (a mirror's store/, a copy of the hub's)")
+    .option('--to <dir>', 'the folder to restore into (archived paths land below it: /srv/wiki → DIR/srv/wiki)')
+    .option('--at <time>', 'the newest generation at or before TIME (2026-11-20T12:00:00Z, or 2026-11-20 for the end of that day UTC)')
+    .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])
+    .option('--list', "print the generation's files (mode owner size mtime path) and restore nothing")
     .option('--force', 'restore into a non-empty folder')
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
-    .option('--config <file>', 'spoke.yaml for --from hub; a mirror.yaml supplies the index key for a store folder')
+    .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
     .option('--json', 'print the result as JSON')
-  withHelp(cmd, 'roost restore wiki --from /srv/roost-mirror/store --config /etc/roost/mirror.yaml --to /tmp/wiki')
-  runAction(cmd, async (service: string, generation: string | undefined, opts: RestoreCliOptions, ctx: Ctx): Promise<Output> => {
-    const reader = await openReader(opts)
-    try {
-      const r = await restoreGeneration({ reader, service, ...(generation ? { generation } : {}), to: opts.to, force: opts.force ?? false, log: ctx.log })
-      return {
-        json: r,
-        text: `restored ${r.service} ${r.generation} from ${r.source} into ${r.to}: ${r.files} files, ${r.entries} entries, ${formatBytes(r.bytes)} verified`,
-      }
-    } finally {
-      await reader.close?.()
-    }
-  })
+  withHelp(cmd, 'roost restore wiki --at 2026-11-20 --from /srv/roost-mirror/store --config /etc/roost/mirror.yaml --to /tmp/wiki --path /srv/wiki/pages')
+  runAction(cmd, run)
 }

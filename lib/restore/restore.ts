@@ -1,33 +1,43 @@
 /**
- * Restores one generation of a service from any store reader into a target folder.
- * Order of trust: the manifest's signature (key from the signed index or the spoke's own
- * key), then — in one streaming pass — the stored archive's sha256 (against the index, when
- * there is one) and the tar's sha256 (against the manifest). Extraction goes to a staging
- * folder inside the target; only after every check passed is anything moved into place.
+ * Restores a generation of a service, with its whole chain, from any store reader into a
+ * target folder. Order of trust: every manifest of the chain is read and verified first
+ * (signature, index hash) and the chain is resolved from them alone; then each link, oldest
+ * first, is fetched, its manifest checked to be the same bytes, and its archive verified and
+ * extracted in one streaming pass (stored sha256 against the index, tar sha256 against the
+ * manifest) into ONE staging folder inside the target, then its fetch is cleaned up. Only
+ * after every link passed is anything moved into place; on any failure the staging folder is
+ * removed and the target is as it was.
  */
 import { removeTree } from '../fsx/atomic.js'
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../log.js'
-import { RoostError } from '../errors.js'
+import { RoostError, isRoostError } from '../errors.js'
 import { assertName, isGenerationId } from '../formats/names.js'
-import type { Manifest } from '../formats/manifest.js'
-import { readVerifiedManifest } from '../stores/verified-manifest.js'
 import { ARCHIVE, STORED_ARCHIVE } from '../layout.js'
-import type { FetchedGeneration, StoreReader } from '../stores/store-reader.js'
-import { extractVerified } from './extract.js'
+import type { StoreReader } from '../stores/store-reader.js'
+import { passArchive } from './extract.js'
 import { moveInto, parentFolders } from './move-into.js'
+import { choose, type Selection } from './choose.js'
+import { readChain, verifiedLink, type VerifiedLink } from './read-chain.js'
+import { ChainState } from './chain-state.js'
+import { sameShape } from './compare-state.js'
+import { archivePaths, countTree, pruneTo } from './paths.js'
 
-export interface RestoreOptions {
+export { chooseGeneration } from './choose.js'
+
+export interface RestoreOptions extends Selection {
   reader: StoreReader
   service: string
-  /** Default: the newest generation. */
-  generation?: string
   /** The target folder; archives hold paths relative to /, so `/srv/wiki` lands in `TO/srv/wiki`. */
   to: string
   /** Restore into a non-empty target (entries of the same name are replaced or merged). */
   force?: boolean
+  /** Restore only these absolute paths (as on the source host), files or folders. */
+  paths?: readonly string[]
+  /** Fed every member of the chain: its effective state, for drills (not with `paths`). */
+  state?: ChainState
   log: Logger
 }
 
@@ -37,26 +47,15 @@ export interface RestoreResult {
   kind: string
   source: string
   to: string
-  /** Entries in the archive (files, folders, links), and regular files among them. */
+  /** The generations replayed, oldest first. */
+  chain: string[]
+  /** Entries restored (files, folders, links), and regular files among them. */
   entries: number
   files: number
-  /** Bytes of the (uncompressed) tar that was verified and extracted. */
+  /** Bytes of the (uncompressed) tars that were verified and replayed. */
   bytes: number
-}
-
-/** The generation to restore: the one asked for, or the newest. Pure. */
-export function chooseGeneration(available: readonly string[], requested: string | undefined, service: string, source: string): string {
-  if (requested !== undefined) {
-    if (!available.includes(requested)) {
-      throw new RoostError('GENERATION_NOT_FOUND', `generation ${requested} of service '${service}' is not in ${source}`, {
-        hint: available.length ? `available: ${available.slice(-5).join(', ')}${available.length > 5 ? ' …' : ''}` : 'it has no generations',
-      })
-    }
-    return requested
-  }
-  const newest = [...available].sort().at(-1)
-  if (!newest) throw new RoostError('GENERATION_NOT_FOUND', `service '${service}' has no generations in ${source}`)
-  return newest
+  /** The paths asked for with --path, when given. */
+  paths?: string[]
 }
 
 /** Makes sure the target exists and is empty (unless forced); returns its absolute path. */
@@ -74,45 +73,119 @@ export async function prepareTarget(to: string, force: boolean): Promise<string>
   return abs
 }
 
-async function loadManifest(fetched: FetchedGeneration, reader: StoreReader, service: string, generation: string): Promise<Manifest> {
-  const { manifest: m } = await readVerifiedManifest(fetched, reader, service, generation)
-  if (m.encryption) throw new RoostError('USAGE', `${service}/${generation} is encrypted; this roost cannot decrypt it yet`)
-  return m
+/** The generation a selection means and its verified chain, oldest first. */
+export async function resolveTarget(reader: StoreReader, service: string, sel: Selection): Promise<{ generation: string; chain: VerifiedLink[] }> {
+  assertName(service, 'service')
+  if (sel.generation !== undefined && !isGenerationId(sel.generation)) {
+    throw new RoostError('USAGE', `'${sel.generation}' is not a generation id like 20261122T030000Z-full`)
+  }
+  const available = await reader.listGenerations(service)
+  const generation = choose(available, sel, service, reader.source)
+  return { generation, chain: await readChain(reader, service, generation, available) }
+}
+
+export interface ReplayOptions {
+  reader: StoreReader
+  service: string
+  chain: readonly VerifiedLink[]
+  /** Extract into this folder; without it the archives are only verified and read. */
+  into?: string
+  /** Archive names to extract (see archivePaths). */
+  names?: readonly string[]
+  /** Fed every member of every link, to work out the chain's effective state. */
+  state?: ChainState
+  log: Logger
 }
 
 /**
- * Restores a generation (default: the newest) into `to`. Refuses a non-empty target unless
- * forced (TARGET_NOT_EMPTY, exit 2); a bad signature or hash is exit 3 with the target as it was.
+ * Replays the chain: fetches one link at a time, checks its manifest is the one the chain was
+ * resolved from, verifies and (when `into` is given) extracts its archive, cleans the fetch up.
+ * Returns the bytes of tar verified.
+ */
+export async function replayChain(o: ReplayOptions): Promise<number> {
+  let bytes = 0
+  for (const link of o.chain) {
+    const label = `${o.service}/${link.generation}`
+    const fetched = await o.reader.fetch(o.service, link.generation)
+    try {
+      const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
+      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while restoring`, { hint: 'the source changed under the restore; run it again' })
+      const tar = again.manifest.files.find(f => f.name === ARCHIVE)
+      if (!tar) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest lists no ${ARCHIVE}`)
+      const stored = fetched.expected?.[STORED_ARCHIVE]
+      const state = o.state
+      const digest = await passArchive(join(fetched.dir, STORED_ARCHIVE), { label, tar, ...(stored ? { stored } : {}) }, {
+        ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
+        ...(o.names ? { paths: o.names } : {}),
+        ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
+      })
+      bytes += digest.bytes
+      o.log.info({ generation: link.generation, bytes: digest.bytes }, o.into ? 'archive verified and extracted' : 'archive verified and read')
+    } finally {
+      await fetched.cleanup()
+    }
+  }
+  return bytes
+}
+
+/**
+ * A replay limited to `names` (tar's member selection, so only what was asked for is
+ * written). Each name must exist at the generation (PATH_NOT_FOUND), and the staged paths
+ * must hold exactly what the chain says. Selection cannot replay everything: a folder renamed
+ * inside a requested path is renamed by tar only when extracting its parent, and a hardlink
+ * to a file outside the request cannot be made. Then the whole chain is replayed and what was
+ * not asked for pruned. Returns the bytes of tar in the replay that was kept.
+ */
+async function replayPaths(o: ReplayOptions & { into: string; names: readonly string[] }, generation: string): Promise<number> {
+  const notFound = (n: string): RoostError =>
+    new RoostError('PATH_NOT_FOUND', `/${n} is not in ${o.service}/${generation}`, { hint: `roost restore ${o.service} ${generation} --list shows what it holds` })
+  let bytes = 0
+  let why: string | undefined
+  try {
+    const state = new ChainState()
+    bytes = await replayChain({ ...o, state })
+    for (const n of o.names) if (!state.has(n)) throw notFound(n)
+    for (const n of o.names) if (!why && !(await sameShape(o.into, state, n))) why = `a folder inside /${n} was renamed`
+  } catch (err) {
+    if (!isRoostError(err, 'TAR_FAILED')) throw err
+    why = err.hint ? `${err.message}: ${err.hint.split('\n')[0]}` : err.message
+  }
+  if (why) {
+    o.log.warn({ why }, 'a restore of only some paths needs the whole chain: replaying it')
+    await removeTree(o.into)
+    await fs.mkdir(o.into, { mode: 0o700 })
+    const state = new ChainState()
+    bytes = await replayChain({ reader: o.reader, service: o.service, chain: o.chain, into: o.into, state, log: o.log })
+    for (const n of o.names) if (!state.has(n)) throw notFound(n)
+    await pruneTo(o.into, o.names)
+  }
+  for (const n of o.names) if (!(await fs.lstat(join(o.into, n)).catch(() => undefined))) throw notFound(n)
+  return bytes
+}
+
+/**
+ * Restores a generation (default: the newest; or `at` a time) with its chain into `to`.
+ * Refuses a non-empty target unless forced (TARGET_NOT_EMPTY, exit 2); a broken chain is
+ * CHAIN_BROKEN; a bad signature or hash is exit 3, always with the target as it was.
  */
 export async function restoreGeneration(o: RestoreOptions): Promise<RestoreResult> {
-  assertName(o.service, 'service')
-  if (o.generation !== undefined && !isGenerationId(o.generation)) {
-    throw new RoostError('USAGE', `'${o.generation}' is not a generation id like 20261122T030000Z-full`)
-  }
+  const names = o.paths?.length ? archivePaths(o.paths) : undefined
   const to = await prepareTarget(o.to, o.force ?? false)
-  const generation = chooseGeneration(await o.reader.listGenerations(o.service), o.generation, o.service, o.reader.source)
-  const label = `${o.service}/${generation}`
+  const { generation, chain } = await resolveTarget(o.reader, o.service, o)
   const log = o.log.child({ service: o.service, generation })
-  const fetched = await o.reader.fetch(o.service, generation)
+  log.info({ source: o.reader.source, chain: chain.map(l => l.generation) }, 'chain resolved from signed manifests')
+  const target = chain.at(-1)!.manifest
+  const staging = join(to, `.roost-restore-${randomBytes(6).toString('hex')}`)
+  await fs.mkdir(staging, { mode: 0o700 })
   try {
-    const manifest = await loadManifest(fetched, o.reader, o.service, generation)
-    const tar = manifest.files.find(f => f.name === ARCHIVE)
-    if (!tar) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest lists no ${ARCHIVE}`)
-    log.info({ source: o.reader.source }, 'manifest signature verified')
-    const staging = join(to, `.roost-restore-${randomBytes(6).toString('hex')}`)
-    await fs.mkdir(staging, { mode: 0o700 })
-    try {
-      const expect = { label, tar, ...(fetched.expected?.[STORED_ARCHIVE] ? { stored: fetched.expected[STORED_ARCHIVE] } : {}) }
-      const digest = await extractVerified(join(fetched.dir, STORED_ARCHIVE), staging, expect, { sameOwner: process.getuid?.() === 0 })
-      log.info({ bytes: digest.bytes }, 'archive verified and extracted')
-      await moveInto(staging, to, parentFolders(manifest.sources))
-    } finally {
-      // a cleanup failure is logged, never allowed to hide why the restore failed
-      await removeTree(staging).catch(err => log.error({ err, staging }, 'could not remove the restore staging folder'))
-    }
-    const c = manifest.counts
-    return { service: o.service, generation, kind: manifest.kind, source: o.reader.source, to, entries: c.entries, files: c.files + c.hardlinks, bytes: tar.bytes }
+    const base = { reader: o.reader, service: o.service, chain, into: staging, log }
+    const bytes = names ? await replayPaths({ ...base, names }, generation) : await replayChain({ ...base, ...(o.state ? { state: o.state } : {}) })
+    const parents = parentFolders([...target.sources, ...(names ?? []).map(n => `/${n}`)])
+    const counted = await countTree(staging, parents)
+    await moveInto(staging, to, parents)
+    return { service: o.service, generation, kind: target.kind, source: o.reader.source, to, chain: chain.map(l => l.generation), ...counted, bytes, ...(names ? { paths: names.map(n => `/${n}`) } : {}) }
   } finally {
-    await fetched.cleanup()
+    // a cleanup failure is logged, never allowed to hide why the restore failed
+    await removeTree(staging).catch(err => log.error({ err, staging }, 'could not remove the restore staging folder'))
   }
 }

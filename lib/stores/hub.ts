@@ -14,6 +14,7 @@ import { isGenerationId } from '../formats/names.js'
 import { knownHostsLine, type SshTarget } from '../ssh-client.js'
 import { listArgs, pullArgs, runRsync } from '../rsync.js'
 import { ensureDir, writeFileAtomic } from '../fsx/atomic.js'
+import { MANIFEST } from '../layout.js'
 import type { SpokeConfig, SpokePaths } from '../config/spoke.js'
 import type { FetchedGeneration, StoreReader } from './store-reader.js'
 
@@ -76,6 +77,15 @@ export class HubReader implements StoreReader {
     const dir = join(this.work, generation)
     await ensureDir(dir)
     await runRsync(pullArgs(this.target, [`/${generation}/`], dir, { compress: false }), `fetching ${service}/${generation} from ${this.source}`)
+    return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) }
+  }
+
+  async fetchManifest(service: string, generation: string): Promise<FetchedGeneration> {
+    this.checkService(service)
+    if (!isGenerationId(generation)) throw new RoostError('USAGE', `'${generation}' is not a generation id like 20261122T030000Z-full`)
+    const dir = join(this.work, `${generation}.manifest`)
+    await ensureDir(dir)
+    await runRsync(pullArgs(this.target, [`/${generation}/${MANIFEST}`], dir, { compress: false }), `fetching the manifest of ${service}/${generation} from ${this.source}`)
     return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) }
   }
 

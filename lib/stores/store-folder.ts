@@ -60,4 +60,9 @@ export class StoreFolderReader implements StoreReader {
     }
     return { dir: join(this.dir, service, generation), expected: entry.files, cleanup: async () => {} }
   }
+
+  /** The same folder as `fetch`: nothing is copied from a local store. */
+  async fetchManifest(service: string, generation: string): Promise<FetchedGeneration> {
+    return this.fetch(service, generation)
+  }
 }

@@ -32,6 +32,16 @@ export interface StoreReader {
   /** The public key the service's manifests must be signed with. */
   manifestKey(service: string): Promise<PublicKey>
   fetch(service: string, generation: string): Promise<FetchedGeneration>
+  /**
+   * Fetches only `manifest.json` (to resolve a chain before any archive is fetched); the
+   * folder may hold the archive too (a local store). Optional: without it, `fetch` is used.
+   */
+  fetchManifest?(service: string, generation: string): Promise<FetchedGeneration>
   /** Releases what the reader holds (temp folders); optional. */
   close?(): Promise<void>
+}
+
+/** The generation's manifest, fetched alone when the reader can (see `fetchManifest`). */
+export async function fetchManifestOnly(reader: StoreReader, service: string, generation: string): Promise<FetchedGeneration> {
+  return reader.fetchManifest ? reader.fetchManifest(service, generation) : reader.fetch(service, generation)
 }

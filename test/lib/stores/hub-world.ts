@@ -12,6 +12,7 @@ import { signManifest, renderManifest, type UnsignedManifest } from '../../../li
 import { createArgs, countListingLine, emptyCounts } from '../../../lib/tar.js'
 import { hashFile } from '../../../lib/fsx/hash.js'
 import type { PrivateKey } from '../../../lib/sign.js'
+import { generationKind } from '../../../lib/formats/names.js'
 import { makeKey } from './make-store.js'
 
 export interface HubWorld {
@@ -48,13 +49,24 @@ export async function addMirror(w: HubWorld, name: string, keyLine: string): Pro
   must(await roost(['hub', 'add-mirror', name, '--key', keyLine, '--config', join(w.hubRoot, 'hub.yaml')]), 'hub add-mirror')
 }
 
-/** Delivers a full generation of `source` for `service` and waits until the hub's TREE.json lists it. */
-export async function deliver(w: HubWorld, service: string, generation: string, source: string): Promise<void> {
+/** For a diff or incr: what it builds on, and GNU tar's snapshot (a copy of that generation's). */
+export interface DeliverOptions {
+  base?: string | null
+  parent?: string | null
+  snapshot?: string
+}
+
+/**
+ * Delivers a generation of `source` for `service` (its kind from the id; a full unless
+ * options say what it builds on) and waits until the hub's TREE.json lists it.
+ */
+export async function deliver(w: HubWorld, service: string, generation: string, source: string, o: DeliverOptions = {}): Promise<void> {
   const incoming = join(w.hubRoot, 'accounts', service, 'incoming', generation)
   await fs.mkdir(incoming, { recursive: true })
   const tar = join(incoming, 'data.tar')
   const out = await fs.open(tar, 'w')
-  const r = spawnSync(createArgs({ sources: [source] })[0]!, createArgs({ sources: [source] }).slice(1), { stdio: ['ignore', out.fd, 'pipe'] })
+  const argv = createArgs({ sources: [source], ...(o.snapshot ? { snapshot: o.snapshot } : {}) })
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', out.fd, 'pipe'] })
   await out.close()
   if (r.status !== 0) throw new Error(`tar exited ${r.status}: ${r.stderr}`)
   const counts = emptyCounts()
@@ -63,7 +75,7 @@ export async function deliver(w: HubWorld, service: string, generation: string, 
   const digest = await hashFile(tar)
   counts.bytes = digest.bytes
   const unsigned: UnsignedManifest = {
-    format: 'roost/1', service, generation, kind: 'full', base: null, parent: null,
+    format: 'roost/1', service, generation, kind: generationKind(generation), base: o.base ?? null, parent: o.parent ?? null,
     created: new Date().toISOString(), host: 'e2e', roost: '0.1.0', sources: [source], excludes: [], hooks: [],
     files: [{ name: 'data.tar', ...digest }], compression: 'none', encryption: null, counts,
   }
@@ -77,6 +89,29 @@ export async function deliver(w: HubWorld, service: string, generation: string, 
     const tree = await fs.readFile(join(w.hubRoot, 'store', 'TREE.json'), 'utf8').catch(() => '')
     return tree.includes(`"${generation}"`)
   }, 60_000, `the hub to ingest ${service}/${generation}`)
+}
+
+/**
+ * Delivers a chain to the hub the way a spoke makes one: each id's kind decides it (a diff
+ * builds on the last full, an incr on the generation before), with GNU tar's snapshots kept
+ * in `work`. `change` runs before every generation but the first.
+ */
+export async function deliverChain(w: HubWorld, service: string, source: string, ids: readonly string[], work: string, change: (i: number) => Promise<void>): Promise<void> {
+  let lastFull: string | undefined
+  let last: string | undefined
+  for (const [i, g] of ids.entries()) {
+    if (i > 0) await change(i)
+    const kind = generationKind(g)
+    const from = kind === 'full' ? undefined : kind === 'diff' ? lastFull : last
+    const snapshot = join(work, `${g}.snar`)
+    if (from) await fs.copyFile(join(work, `${from}.snar`), snapshot)
+    await deliver(w, service, g, source, { snapshot, base: kind === 'diff' ? from! : null, parent: kind === 'incr' ? from! : null })
+    if (kind === 'full') lastFull = g
+    last = g
+    // file times come from the kernel's coarse clock, which may lag tar's precise one by a
+    // few ms: a change made right after a dump could be dated before it and missed
+    await new Promise(r => setTimeout(r, 50))
+  }
 }
 
 /** Runs roost and returns the result (never throws); a shorthand for the tests. */

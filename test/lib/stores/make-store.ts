@@ -12,6 +12,7 @@ import { createArgs, countListingLine, emptyCounts } from '../../../lib/tar.js'
 import { compressArgs } from '../../../lib/zstd.js'
 import { signManifest, renderManifest, type UnsignedManifest } from '../../../lib/formats/manifest.js'
 import { buildTree, signTree, type GenerationRecord } from '../../../lib/formats/tree.js'
+import type { Kind } from '../../../lib/formats/names.js'
 
 export async function makeKey(dir: string, name: string): Promise<PrivateKey & { path: string }> {
   const path = join(dir, name)
@@ -41,26 +42,35 @@ export interface MadeGeneration {
   tar: string
 }
 
+/** What a generation builds on, and the tar snapshot file that makes it incremental. */
+export interface GenerationOptions {
+  kind?: Kind
+  base?: string | null
+  parent?: string | null
+  /** GNU tar's snapshot (fresh for a full; a copy of the earlier one's for a diff or incr). */
+  snapshot?: string
+}
+
 /** Writes store/<svc>/<gen>/{manifest.json,data.tar.zst} for an archive of `source`. */
-export async function makeGeneration(store: string, work: string, service: string, generation: string, source: string, key: PrivateKey): Promise<MadeGeneration> {
+export async function makeGeneration(store: string, work: string, service: string, generation: string, source: string, key: PrivateKey, o: GenerationOptions = {}): Promise<MadeGeneration> {
   const dir = join(store, service, generation)
   await fs.mkdir(dir, { recursive: true })
   const tar = join(work, `${service}-${generation}.tar`)
-  runTo(createArgs({ sources: [source] }), tar)
+  runTo(createArgs({ sources: [source], ...(o.snapshot ? { snapshot: o.snapshot } : {}) }), tar)
   const counts = emptyCounts()
   const listing = execFileSync('tar', ['--list', '--verbose', '--quoting-style=escape', '--file', tar], { maxBuffer: 1 << 26 }).toString()
   for (const line of listing.split('\n')) countListingLine(counts, line)
   const t = sha256File(tar)
   counts.bytes = t.bytes
   const unsigned: UnsignedManifest = {
-    format: 'roost/1', service, generation, kind: 'full', base: null, parent: null,
+    format: 'roost/1', service, generation, kind: o.kind ?? 'full', base: o.base ?? null, parent: o.parent ?? null,
     created: '2026-11-22T03:00:00.000Z', host: 'test', roost: '0.1.0', sources: [source], excludes: [], hooks: [],
     files: [{ name: 'data.tar', ...t }], compression: 'none', encryption: null, counts,
   }
   await fs.writeFile(join(dir, 'manifest.json'), renderManifest(signManifest(unsigned, key)))
   runTo(compressArgs(), join(dir, 'data.tar.zst'), tar)
   const record: GenerationRecord = {
-    service, generation, kind: 'full', accepted: '2026-11-22T03:01:00.000Z',
+    service, generation, kind: o.kind ?? 'full', accepted: '2026-11-22T03:01:00.000Z',
     files: { 'manifest.json': sha256File(join(dir, 'manifest.json')), 'data.tar.zst': sha256File(join(dir, 'data.tar.zst')) },
   }
   return { record, tar }
