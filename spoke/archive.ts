@@ -19,6 +19,11 @@ export interface ArchiveOptions {
   excludes: readonly string[]
   /** The folder the archive is written into (as data.tar). */
   dir: string
+  /**
+   * tar's snapshot file (`--listed-incremental`): absent or empty makes a full; a copy of an
+   * earlier generation's makes an archive of what changed since. tar updates it in place.
+   */
+  snapshot?: string
 }
 
 export interface ArchiveResult {
@@ -38,7 +43,7 @@ export interface ArchiveResult {
 export async function makeArchive(o: ArchiveOptions, log: Logger): Promise<ArchiveResult> {
   const start = Date.now()
   const path = join(o.dir, ARCHIVE)
-  const tar = spawnStream(createArgs({ sources: o.sources, excludes: o.excludes }), { stdin: 'ignore' })
+  const tar = spawnStream(createArgs({ sources: o.sources, excludes: o.excludes, ...(o.snapshot ? { snapshot: o.snapshot } : {}) }), { stdin: 'ignore' })
   const tarStderr = tailCollector(tar.stderr)
   const counter = new ListingCounter()
   const listing = startChild(listArgs(), { stdout: counter, code: 'TAR_FAILED', what: 'tar --list of the new archive' })

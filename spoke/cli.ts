@@ -1,13 +1,15 @@
-/** The spoke role's commands: init, run, list. */
+/** The spoke role's commands: init, run, list, schedule. */
 import type { Command } from 'commander'
 import { join } from 'node:path'
 import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../lib/cli.js'
 import { RoostError } from '../lib/errors.js'
-import { KINDS, type Kind } from '../lib/formats/names.js'
-import { formatBytes, parseDuration } from '../lib/config/units.js'
+import { KINDS, LABEL_RE, type Kind } from '../lib/formats/names.js'
+import { formatBytes, parseDuration, parseSize } from '../lib/config/units.js'
 import { initSpoke, type InitResult } from './init.js'
-import { runCycle, type CycleResult } from './run.js'
+import { runCycle, type CycleOptions, type CycleResult } from './run.js'
 import { listGenerations, renderList } from './list.js'
+import { registerSchedule } from './schedule-cli.js'
+import { registerVerify } from './verify-cli.js'
 
 interface InitCli {
   service: string
@@ -19,7 +21,10 @@ interface InitCli {
 }
 
 interface RunCli {
-  kind: string
+  kind?: string
+  label?: string
+  bwlimit?: string
+  timeBudget?: string
   wait: string
   config?: string
 }
@@ -35,10 +40,13 @@ function renderInit(r: InitResult): string {
   ].join('\n')
 }
 
-function renderRun(r: CycleResult): string {
+/** The text for people after a run. Pure. */
+export function renderRun(r: CycleResult): string {
   const pct = r.bytes ? ` (${((100 * r.sent) / r.bytes).toFixed(1)}% of the archive)` : ''
+  const on = r.base ? ` on ${r.base}` : r.parent ? ` on ${r.parent}` : ''
   const lines = [
-    `${r.service} ${r.generation} accepted by the hub: ${formatBytes(r.bytes)}, ${r.entries} entries, sha256 ${r.sha256}`,
+    `${r.service} ${r.generation}${r.label ? ` [${r.label}]` : ''} accepted by the hub: ${formatBytes(r.bytes)}, ${r.entries} entries, sha256 ${r.sha256}`,
+    `  ${r.kind}${on}: ${r.reason}`,
     `  sent ${formatBytes(r.sent)}${pct}; ${formatBytes(r.matched)} found in the hub's previous archive`,
     `  ${Object.entries(r.ms).map(([k, v]) => `${k} ${v} ms`).join(', ')}`,
   ]
@@ -46,6 +54,21 @@ function renderRun(r: CycleResult): string {
   if (r.deleted.length) lines.push(`  deleted from this host: ${r.deleted.join(', ')}`)
   if (r.tarExit === 1) lines.push('  warning: some files changed while tar read them')
   return lines.join('\n')
+}
+
+/** Checks `spoke run`'s options and turns them into the cycle's. Throws USAGE naming the option. */
+export function runOptions(opts: RunCli): Pick<CycleOptions, 'kind' | 'label' | 'bwlimit' | 'timeBudgetMs' | 'verdictTimeoutMs'> {
+  if (opts.kind !== undefined && !(KINDS as readonly string[]).includes(opts.kind)) throw new RoostError('USAGE', `--kind must be one of ${KINDS.join(', ')}, not '${opts.kind}'`)
+  if (opts.label !== undefined && !LABEL_RE.test(opts.label)) {
+    throw new RoostError('USAGE', `--label '${opts.label}' is not a label`, { hint: 'letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64)' })
+  }
+  const wait = parseDuration(opts.wait)
+  if (wait === undefined) throw new RoostError('USAGE', `--wait '${opts.wait}' is not a duration like 120s or 5m`)
+  const bwlimit = opts.bwlimit === undefined ? undefined : parseSize(opts.bwlimit)
+  if (bwlimit === 0 || (opts.bwlimit !== undefined && bwlimit === undefined)) throw new RoostError('USAGE', `--bwlimit '${opts.bwlimit}' is not a size per second like 2M or 500K`)
+  const budget = opts.timeBudget === undefined ? undefined : parseDuration(opts.timeBudget)
+  if (budget === 0 || (opts.timeBudget !== undefined && budget === undefined)) throw new RoostError('USAGE', `--time-budget '${opts.timeBudget}' is not a duration like 30m or 2h`)
+  return { kind: opts.kind as Kind | undefined, label: opts.label, bwlimit, timeBudgetMs: budget, verdictTimeoutMs: wait }
 }
 
 function registerInit(role: Command, runAction: RunAction): void {
@@ -71,16 +94,16 @@ function registerRun(role: Command, runAction: RunAction): void {
   const cmd = role
     .command('run')
     .description('one backup cycle: hooks, archive, manifest, upload, wait for the hub to accept (what cron runs)')
-    .option('--kind <kind>', `generation kind (${KINDS.join('|')}; only full for now)`, 'full')
+    .option('--kind <kind>', `generation kind (${KINDS.join('|')}); default: spoke.yaml's generations policy. The hub's demand for a full wins`)
+    .option('--label <text>', 'tag the generation (e.g. pre-update); shown by list, kept in the manifest')
+    .option('--bwlimit <size>', 'bytes per second on the wire, e.g. 2M (overrides upload.bwlimit)')
+    .option('--time-budget <duration>', 'most the whole run may take, e.g. 30m (overrides upload.budget); a cut upload resumes next run')
     .option('--wait <duration>', "how long to wait for the hub's verdict after the upload", '120s')
     .option('--config <file>', 'spoke.yaml (default /etc/roost/spoke.yaml or ROOST_CONFIG)')
     .option('--json', 'print the result as JSON')
-  withHelp(cmd, 'roost spoke run --config /etc/roost/spoke.yaml')
+  withHelp(cmd, 'roost spoke run --config /etc/roost/spoke.yaml --label pre-update')
   runAction(cmd, async (opts: RunCli, ctx: Ctx): Promise<Output> => {
-    if (!(KINDS as readonly string[]).includes(opts.kind)) throw new RoostError('USAGE', `--kind must be one of ${KINDS.join(', ')}, not '${opts.kind}'`)
-    const wait = parseDuration(opts.wait)
-    if (wait === undefined) throw new RoostError('USAGE', `--wait '${opts.wait}' is not a duration like 120s or 5m`)
-    const r = await runCycle({ configFile: configPath('spoke', opts.config), kind: opts.kind as Kind, verdictTimeoutMs: wait, now: ctx.now, log: ctx.log })
+    const r = await runCycle({ configFile: configPath('spoke', opts.config), ...runOptions(opts), now: ctx.now, log: ctx.log })
     return { json: r, text: renderRun(r) }
   })
 }
@@ -98,10 +121,12 @@ function registerList(role: Command, runAction: RunAction): void {
   })
 }
 
-/** Registers `roost spoke init|run|list`. */
+/** Registers `roost spoke init|run|list|schedule`. */
 export function registerSpoke(program: Command, runAction: RunAction): void {
   const role = program.command('spoke').description('the spoke role: back up this host\'s service to the hub')
   registerInit(role, runAction)
   registerRun(role, runAction)
   registerList(role, runAction)
+  registerSchedule(role, runAction)
+  registerVerify(role, runAction)
 }

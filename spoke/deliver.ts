@@ -56,10 +56,10 @@ async function settle(g: LocalGeneration, v: Verdict, timeoutMs: number): Promis
   })
 }
 
-/** Uploads a generation and waits for the hub to accept it. */
+/** Uploads a generation and waits for the hub to accept it. BUDGET_EXCEEDED passes through as it is. */
 export async function deliver(t: SshTarget, g: LocalGeneration, o: DeliverOptions, log: Logger): Promise<Delivery> {
   const up = await uploadGeneration(t, g.dir, g.generation, o).catch((err: unknown) => {
-    if (!(err instanceof RoostError)) throw err
+    if (!(err instanceof RoostError) || err.code === 'BUDGET_EXCEEDED') throw err
     throw new RoostError('UPLOAD_FAILED', `${err.message}; ${g.generation} is kept on this host and the next run sends it`, { cause: err, ...(err.hint ? { hint: err.hint } : {}), ...(err.detail ? { detail: err.detail } : {}) })
   })
   const uploadMs = up.archiveMs + up.manifestMs

@@ -28,6 +28,8 @@ export interface ManifestFacts {
   hooks: readonly HookRun[]
   archive: { bytes: number; sha256: string }
   counts: Counts
+  /** `spoke run --label` (checked against LABEL_RE by the manifest schema). */
+  label?: string
 }
 
 /** The unsigned manifest for these facts. Pure. */
@@ -49,6 +51,7 @@ export function buildManifest(f: ManifestFacts): UnsignedManifest {
     compression: 'none',
     encryption: null,
     counts: { ...f.counts },
+    ...(f.label ? { label: f.label } : {}),
   }
 }
 

@@ -1,29 +1,38 @@
 /**
- * One backup cycle (`roost spoke run`): lock; finish earlier generations; pre hooks; tar
- * streamed, hashed and counted in one pass; post hooks (always); signed manifest; upload
- * (data first, manifest last); the hub's verdict; local retention; unlock. One log line a
- * step; any failure throws a RoostError (non-zero exit) after the post hooks have run.
+ * One backup cycle (`roost spoke run`): lock; finish earlier generations; read the hub's
+ * status.json and choose the kind (full, diff, incr); make the generation (spoke/make.ts);
+ * upload (data first, manifest last) within the run's time budget; the hub's verdict; local
+ * retention (chains kept whole), snapshot pruning and compression of accepted copies;
+ * unlock. One log line a step; any failure throws a RoostError (non-zero exit).
  */
 import { promises as fs } from 'node:fs'
-import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from '../lib/log.js'
-import { loadSpokeConfig, type SpokeConfig, type SpokePaths } from '../lib/config/spoke.js'
-import { ensureDir, renameNoReplace } from '../lib/fsx/atomic.js'
-import { generationId, type Kind } from '../lib/formats/names.js'
-import { readPrivateKey, type PrivateKey } from '../lib/sign.js'
+import { loadSpokeConfig } from '../lib/config/spoke.js'
+import { ensureDir } from '../lib/fsx/atomic.js'
+import type { Kind } from '../lib/formats/names.js'
+import type { SshTarget } from '../lib/ssh-client.js'
+import { readPrivateKey } from '../lib/sign.js'
 import { RoostError } from '../lib/errors.js'
 import { acquireLock } from './lock.js'
-import { hookFailures, planHooks, runHooks, type HookRun } from './hooks.js'
-import { makeArchive, type ArchiveResult } from './archive.js'
-import { buildManifest, roostVersion, writeManifest } from './manifest.js'
-import { MAKING_PREFIX, listLocalGenerations, planLocalRetention, removeUnfinished, type LocalGeneration } from './local.js'
-import { prepareTarget } from './upload.js'
+import type { HookRun } from './hooks.js'
+import { compressLocal, listLocalGenerations, planLocalRetention, readLocalLinks, removeUnfinished } from './local.js'
+import { fetchStatus, prepareTarget } from './upload.js'
 import { deliver, resumePending, type DeliverOptions, type Resumed } from './deliver.js'
+import { chooseKind, kindHistory, type KindChoice } from './kind.js'
+import { adoptSnapshot, listSnapshots, planSnapshotPrune, pruneSnapshots, snapshotsDir } from './snapshots.js'
+import { freshGenerationId, makeGeneration, timed, type MakeContext } from './make.js'
 
 export interface CycleOptions {
   configFile: string
-  kind: Kind
+  /** `--kind`: overrides the policy (never the hub's demand for a full). */
+  kind?: Kind | undefined
+  /** `--label`: a tag in the manifest (already checked against LABEL_RE). */
+  label?: string | undefined
+  /** `--bwlimit` in bytes per second (overrides upload.bwlimit). */
+  bwlimit?: number | undefined
+  /** `--time-budget` in ms (overrides upload.budget): the whole run's deadline. */
+  timeBudgetMs?: number | undefined
   /** How long to wait for the hub's verdict (ms). */
   verdictTimeoutMs: number
   now: () => Date
@@ -34,6 +43,13 @@ export interface CycleResult {
   service: string
   generation: string
   kind: Kind
+  /** The full a diff builds on. */
+  base: string | null
+  /** The generation an incr builds on. */
+  parent: string | null
+  /** Why this kind was made. */
+  reason: string
+  label?: string
   bytes: number
   entries: number
   sha256: string
@@ -50,35 +66,23 @@ export interface CycleResult {
   ms: Record<string, number>
 }
 
-interface Cycle {
+interface Cycle extends MakeContext {
   o: CycleOptions
-  config: SpokeConfig
-  paths: SpokePaths
-  key: PrivateKey
-  ms: Record<string, number>
-}
-
-async function timed<T>(c: Cycle, step: string, fn: () => Promise<T>): Promise<T> {
-  const start = Date.now()
-  try {
-    return await fn()
-  } finally {
-    c.ms[step] = Date.now() - start
-  }
+  deadline?: number
 }
 
 /** Runs one cycle under the service's lock. */
 export async function runCycle(o: CycleOptions): Promise<CycleResult> {
-  if (o.kind !== 'full') throw new RoostError('USAGE', `--kind ${o.kind} is not supported yet; only full generations are made`)
   const start = Date.now()
   const { config, paths } = await loadSpokeConfig(o.configFile)
+  const budget = o.timeBudgetMs ?? config.upload.budget
   await ensureDir(paths.state)
   await ensureDir(paths.generations)
   const lock = await acquireLock(paths.lock)
-  o.log.info({ service: config.service, lock: paths.lock, ...(lock.tookOver ? { tookOver: lock.tookOver } : {}) }, 'lock taken')
+  o.log.info({ service: config.service, lock: paths.lock, ...(lock.tookOver ? { tookOver: lock.tookOver } : {}), ...(budget ? { budgetMs: budget } : {}) }, 'lock taken')
   try {
     const key = await readPrivateKey(paths.key)
-    const c: Cycle = { o, config, paths, key, ms: { lock: Date.now() - start } }
+    const c: Cycle = { o, config, paths, key, ms: { lock: Date.now() - start }, ...(budget ? { deadline: start + budget } : {}) }
     const r = await cycle(c)
     c.ms.total = Date.now() - start
     return r
@@ -89,14 +93,15 @@ export async function runCycle(o: CycleOptions): Promise<CycleResult> {
 
 async function cycle(c: Cycle): Promise<CycleResult> {
   const { config, paths, o } = c
-  const leftovers = await removeUnfinished(paths.generations)
-  if (leftovers.length) o.log.warn({ removed: leftovers }, 'removed generations an earlier run did not finish making')
+  await tidy(c)
   const target = await prepareTarget(config, paths)
-  const dopts: DeliverOptions = { verdictTimeoutMs: o.verdictTimeoutMs, tmpRoot: paths.state, timeoutMs: config.upload.timeout, ...(config.upload.bwlimit ? { bwlimit: config.upload.bwlimit } : {}) }
+  const bwlimit = o.bwlimit ?? config.upload.bwlimit
+  const dopts: DeliverOptions = { verdictTimeoutMs: o.verdictTimeoutMs, tmpRoot: paths.state, timeoutMs: config.upload.timeout, ...(bwlimit ? { bwlimit } : {}), ...(c.deadline ? { deadline: c.deadline } : {}) }
   const pending = (await listLocalGenerations(paths.generations)).filter(g => g.state === 'pending')
   const resumed = await timed(c, 'resume', () => resumePending(target, pending, dopts, o.log))
   if (pending.length) o.log.info({ pending: pending.length, resumed: resumed.length }, 'earlier generations finished')
-  const made = await makeGeneration(c, await freshGenerationId(c))
+  const { choice, newest } = await decide(c, target)
+  const made = await makeGeneration(c, await freshGenerationId(o.now, choice.kind, newest), choice)
   const d = await deliver(target, made.gen, dopts, o.log)
   c.ms.upload = d.uploadMs
   c.ms.verdict = d.verdictMs
@@ -107,7 +112,11 @@ async function cycle(c: Cycle): Promise<CycleResult> {
   return {
     service: config.service,
     generation: made.gen.generation,
-    kind: o.kind,
+    kind: choice.kind,
+    base: choice.base,
+    parent: choice.parent,
+    reason: choice.reason,
+    ...(o.label ? { label: o.label } : {}),
     bytes: made.archive.bytes,
     entries: made.archive.counts.entries,
     sha256: made.archive.sha256,
@@ -120,78 +129,49 @@ async function cycle(c: Cycle): Promise<CycleResult> {
   }
 }
 
-/** A generation id newer than every local one (waits out the second if it must). */
-async function freshGenerationId(c: Cycle): Promise<string> {
-  const newest = (await listLocalGenerations(c.paths.generations)).at(-1)?.generation ?? ''
-  for (let i = 0; ; i++) {
-    const id = generationId(c.o.now(), c.o.kind)
-    if (id > newest || i >= 3) return id
-    await new Promise(r => setTimeout(r, 1000 - (c.o.now().getTime() % 1000) + 5))
+/** Removes what an earlier run left half-made, and finishes moving snapshots a crash left behind. */
+async function tidy(c: Cycle): Promise<void> {
+  const leftovers = await removeUnfinished(c.paths.generations)
+  if (leftovers.length) c.o.log.warn({ removed: leftovers }, 'removed generations an earlier run did not finish making')
+  for (const g of await listLocalGenerations(c.paths.generations)) {
+    if (await adoptSnapshot(snapshotsDir(c.paths.state), g.dir, g.generation)) c.o.log.warn({ generation: g.generation }, 'kept the snapshot an earlier run left in its generation folder')
   }
 }
 
-interface Made {
-  gen: LocalGeneration
-  archive: ArchiveResult
-  hooks: HookRun[]
-  postFailure?: string
+/** Reads the hub's status.json (the run fails when the hub cannot be reached) and chooses the kind. */
+async function decide(c: Cycle, target: SshTarget): Promise<{ choice: KindChoice; newest: string }> {
+  const status = await timed(c, 'status', () => fetchStatus(target, c.paths.state)).catch((err: unknown) => {
+    if (!(err instanceof RoostError)) throw err
+    throw new RoostError('HUB_UNREACHABLE', `cannot read this service's status from the hub: ${err.message}; no generation was made`, { cause: err, ...(err.hint ? { hint: err.hint } : {}) })
+  })
+  const history = kindHistory(await listLocalGenerations(c.paths.generations), await listSnapshots(snapshotsDir(c.paths.state)))
+  const choice = chooseKind({ requested: c.o.kind, policy: c.config.generations, history, hubWantsFull: status?.wantFull ?? false, now: c.o.now() })
+  const fields = { kind: choice.kind, base: choice.base, parent: choice.parent, reason: choice.reason }
+  if (choice.overridden) c.o.log.warn(fields, `--kind ${choice.overridden} cannot be made; making a full`)
+  else c.o.log.info(fields, 'kind chosen')
+  return { choice, newest: history.at(-1)?.generation ?? '' }
 }
 
 /**
- * Pre hooks, the archive, post hooks (always), the signed manifest; then the folder is
- * renamed into place. On any failure nothing is left behind.
+ * Local retention: deletes accepted generations older than the newest `keepLocal` unless a
+ * kept one's chain needs them; prunes snapshots nothing can build on; compresses the
+ * accepted copies that are still plain tars.
  */
-async function makeGeneration(c: Cycle, generation: string): Promise<Made> {
-  const { config, paths, o } = c
-  const making = join(paths.generations, MAKING_PREFIX + generation)
-  const ctx = { service: config.service, generation }
-  let archive: ArchiveResult | undefined
-  let failure: unknown
-  try {
-    await ensureDir(making)
-    const pre = await timed(c, 'pre', () => runHooks(planHooks(config.hooks.pre, 'pre', ctx), o.log))
-    if (pre.length) o.log.info({ generation, hooks: pre.length, ms: c.ms.pre }, 'pre hooks done')
-    const preFailure = hookFailures(pre)
-    if (preFailure) failure = new RoostError('HOOK_FAILED', `${preFailure}; no generation was made`)
-    else {
-      try {
-        archive = await timed(c, 'archive', () => makeArchive({ sources: config.sources, excludes: config.excludes, dir: making }, o.log))
-        o.log.info({ generation, bytes: archive.bytes, entries: archive.counts.entries, sha256: archive.sha256, ms: archive.ms }, 'archive written')
-      } catch (err) {
-        failure = err // post hooks run first; then it is thrown
-      }
-    }
-    const post = await runPost(c, ctx, failure)
-    const hooks = [...pre, ...post.runs]
-    if (failure || !archive) throw failure
-    const facts = { ...ctx, kind: o.kind, base: null, parent: null, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts }
-    await timed(c, 'manifest', () => writeManifest(making, buildManifest({ ...facts, sources: config.sources, excludes: config.excludes }), c.key))
-    o.log.info({ generation, ms: c.ms.manifest }, 'manifest signed')
-    const dir = join(paths.generations, generation)
-    await renameNoReplace(making, dir)
-    return { gen: { generation, state: 'pending', dir }, archive: { ...archive, path: join(dir, 'data.tar') }, hooks, ...(post.failure ? { postFailure: post.failure } : {}) }
-  } catch (err) {
-    await fs.rm(making, { recursive: true, force: true })
-    throw err
-  }
-}
-
-/** Post hooks: always run; a failure after an earlier failure is folded into its message. */
-async function runPost(c: Cycle, ctx: { service: string; generation: string }, failure: unknown): Promise<{ runs: HookRun[]; failure?: string }> {
-  const runs = await timed(c, 'post', () => runHooks(planHooks(c.config.hooks.post, 'post', { ...ctx, result: failure ? 'failed' : 'ok' }), c.o.log))
-  if (runs.length) c.o.log.info({ generation: ctx.generation, hooks: runs.length, ms: c.ms.post }, 'post hooks done')
-  const postFailure = hookFailures(runs)
-  if (postFailure && failure instanceof RoostError) {
-    throw new RoostError(failure.code, `${failure.message}; also ${postFailure}`, { cause: failure, ...(failure.hint ? { hint: failure.hint } : {}) })
-  }
-  return { runs, ...(postFailure ? { failure: postFailure } : {}) }
-}
-
-/** Deletes accepted local generations older than the newest `keepLocal`. */
 async function applyRetention(c: Cycle): Promise<string[]> {
-  const plan = planLocalRetention(await listLocalGenerations(c.paths.generations), c.config.keepLocal)
-  for (const d of plan.delete) await fs.rm(join(c.paths.generations, d.generation), { recursive: true, force: true })
-  c.o.log.info({ kept: plan.keep.map(k => k.generation), deleted: plan.delete.map(d => d.generation) }, 'local retention')
+  const { paths, o } = c
+  const links = await readLocalLinks(await listLocalGenerations(paths.generations))
+  const plan = planLocalRetention(links, c.config.keepLocal)
+  for (const d of plan.delete) await fs.rm(join(paths.generations, d.generation), { recursive: true, force: true })
+  o.log.info({ kept: plan.keep.map(k => k.generation), deleted: plan.delete.map(d => d.generation) }, 'local retention')
+  const gone = new Set(plan.delete.map(d => d.generation))
+  const left = links.filter(l => !gone.has(l.generation))
+  const snaps = snapshotsDir(paths.state)
+  const prune = planSnapshotPrune(kindHistory(left, await listSnapshots(snaps)))
+  await pruneSnapshots(snaps, prune.delete)
+  if (prune.delete.length) o.log.info({ kept: prune.keep.map(k => k.generation), deleted: prune.delete.map(d => d.generation) }, 'snapshots pruned')
+  for (const l of left.filter(x => x.state === 'accepted')) {
+    const how = await compressLocal(l.dir)
+    if (how !== 'none') o.log.info({ generation: l.generation, how }, 'local copy compressed')
+  }
   return plan.delete.map(d => d.generation)
 }
-

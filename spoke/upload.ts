@@ -1,6 +1,6 @@
 /**
  * Talking to the hub with rsync over ssh: upload a generation (data.tar against the hub's
- * previous tar as delta basis, then manifest.json last), read the hub's status.json and list
+ * tar of the last full or last generation as delta basis, then manifest.json last), read the hub's status.json and list
  * what the hub holds. `parseRsyncStats`, `judgeStatus` and `parseListing` are pure.
  */
 import { promises as fs } from 'node:fs'
@@ -10,8 +10,8 @@ import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
 import { run } from '../lib/proc/run.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
-import { ARCHIVE, BASIS_DIR, MANIFEST, STATUS } from '../lib/layout.js'
-import { GENERATION_RE } from '../lib/formats/names.js'
+import { ARCHIVE, BASIS_DIR, BASIS_FULL, BASIS_LAST, MANIFEST, STATUS } from '../lib/layout.js'
+import { GENERATION_RE, generationKind } from '../lib/formats/names.js'
 import { parseServiceStatus, type ServiceStatus } from '../lib/formats/status.js'
 import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
 
@@ -64,9 +64,11 @@ export async function runRsyncTimed(argv: string[], what: string, timeoutMs?: nu
 }
 
 export interface UploadOptions {
-  /** Bytes per second on the wire (spoke.yaml upload.bwlimit). */
+  /** Bytes per second on the wire (spoke.yaml upload.bwlimit, `spoke run --bwlimit`). */
   bwlimit?: number
   timeoutMs?: number
+  /** When the run's time budget ends (epoch ms): rsync gets only the time left. */
+  deadline?: number
 }
 
 /** rsync's --bwlimit is in KiB/s. Pure. */
@@ -80,25 +82,60 @@ export function bwlimitKiB(bytesPerSecond: number | undefined): number | undefin
  * - --ignore-times: never trust size+mtime against the basis (a same-size tar written in the
  *   same second would be skipped as "up to date"); always delta-check it.
  * - --stats: the figures that show what delta transfer saved.
+ * With `keepCut: false` (the manifest) a cut transfer leaves nothing on the hub: a partial
+ * manifest must never land where the hub looks for one.
  */
-export function uploadArgs(t: SshTarget, file: string, generation: string, o: TransferOptions): string[] {
-  const argv = pushArgs(t, [file], `/${generation}`, o)
+export function uploadArgs(t: SshTarget, file: string, generation: string, o: TransferOptions, keepCut = true): string[] {
+  const argv = pushArgs(t, [file], `/${generation}`, o).filter(a => keepCut || a !== '--partial')
   return [argv[0]!, '--stats', '--ignore-times', ...argv.slice(1)]
 }
 
+/** The hub's delta basis for a generation: the last full's tar for a full, the last generation's for a diff or incr. Pure. */
+export function basisFor(generation: string): string {
+  return `/${BASIS_DIR}/${generationKind(generation) === 'full' ? BASIS_FULL : BASIS_LAST}`
+}
+
+/** The time an rsync call may take: the upload timeout, cut to what is left of the budget. */
+function allowance(o: UploadOptions, what: string, generation: string): number | undefined {
+  if (o.deadline === undefined) return o.timeoutMs
+  const left = o.deadline - Date.now()
+  if (left <= 0) throw budgetExceeded(generation, what)
+  return Math.min(left, o.timeoutMs ?? left)
+}
+
+function budgetExceeded(generation: string, what: string, cause?: unknown): RoostError {
+  return new RoostError('BUDGET_EXCEEDED', `the run's time budget ran out before ${what} was done; ${generation} is kept on this host and the next run resumes it`, {
+    hint: 'nothing partial is accepted: the hub keeps the cut file and the next run sends only the rest (run without --time-budget, or give it more time)',
+    detail: { generation },
+    ...(cause ? { cause } : {}),
+  })
+}
+
+async function push(t: SshTarget, dir: string, file: string, generation: string, o: UploadOptions, x: TransferOptions, keepCut: boolean): Promise<TransferStats> {
+  const what = `uploading ${generation}/${file}`
+  const timeout = allowance(o, what, generation)
+  try {
+    return parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, file), generation, x, keepCut), what, timeout))
+  } catch (err) {
+    if (o.deadline !== undefined && Date.now() >= o.deadline - 50) throw budgetExceeded(generation, what, err)
+    throw err
+  }
+}
+
 /**
- * Uploads a generation folder: data.tar into `/<generation>/` with the hub's previous tar as
- * delta basis, then manifest.json in a second call (the manifest arriving is what makes the
- * upload count). A cut transfer resumes from rsync's partial dir on the next call.
+ * Uploads a generation folder: data.tar into `/<generation>/` with the hub's tar of the last
+ * full (for a full) or the last generation (diff, incr) as delta basis, then manifest.json in
+ * a second call (the manifest arriving is what makes the upload count). A cut data.tar stays
+ * on the hub and the next call resumes from it. Throws BUDGET_EXCEEDED when the deadline cuts it.
  */
 export async function uploadGeneration(t: SshTarget, dir: string, generation: string, o: UploadOptions = {}): Promise<TransferStats & { archiveMs: number; manifestMs: number }> {
   const bw = bwlimitKiB(o.bwlimit)
   const common = bw ? { bwlimit: bw } : {}
   let start = Date.now()
-  const data = parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, ARCHIVE), generation, { ...common, basisDir: `/${BASIS_DIR}` }), `uploading ${generation}/${ARCHIVE}`, o.timeoutMs))
+  const data = await push(t, dir, ARCHIVE, generation, o, { ...common, basisDir: basisFor(generation) }, true)
   const archiveMs = Date.now() - start
   start = Date.now()
-  const man = parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, MANIFEST), generation, common), `uploading ${generation}/${MANIFEST}`, o.timeoutMs))
+  const man = await push(t, dir, MANIFEST, generation, o, common, false)
   return { sent: data.sent + man.sent, literal: data.literal + man.literal, matched: data.matched + man.matched, archiveMs, manifestMs: Date.now() - start }
 }
 

@@ -1,14 +1,16 @@
 /**
  * The spoke against a real hub on 127.0.0.1: init pins the running hub's host key, a run is
  * accepted into the store, a run after a small change sends far less than the archive (the
- * hub's previous tar is the delta basis), a generation cut off from the hub is finished by
- * the next run, and list shows what the hub and this host hold.
+ * hub's previous full is the delta basis), an unreachable hub fails a run before it makes
+ * anything, a generation cut off by its budget is finished by the next run, and list shows
+ * what the hub and this host hold.
  */
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { roost, startHub, type RunningHub } from '../helpers/roost.js'
 import { makeServiceTree, mutateTree } from '../helpers/fixtures.js'
+import { GENERATION_RE } from '../../lib/formats/names.js'
 
 const SVC = 'wiki'
 
@@ -21,8 +23,8 @@ interface RunJson {
   deleted: string[]
 }
 
-async function spokeRun(t: Test, config: string, expectExit = 0): Promise<RunJson> {
-  const r = await roost(['spoke', 'run', '--config', config, '--json'], { timeout: 60_000 })
+async function spokeRun(t: Test, config: string, args: string[] = [], expectExit = 0): Promise<RunJson> {
+  const r = await roost(['spoke', 'run', '--config', config, '--json', ...args], { timeout: 60_000 })
   t.equal(r.exitCode, expectExit, `spoke run exit ${expectExit}\n${r.stderr}`)
   return (r.exitCode === 0 ? JSON.parse(r.stdout) : {}) as RunJson
 }
@@ -54,19 +56,26 @@ t.test('spoke init, run, delta run, resume and list against a running hub', asyn
   t.ok(first.sent > first.bytes / 10, 'the first upload sends the archive (compressed on the wire)')
 
   await mutateTree(data, 'day1')
-  const second = await spokeRun(t, config)
+  const second = await spokeRun(t, config, ['--kind', 'full'])
   t.not(second.generation, first.generation)
-  t.ok(second.sent < first.bytes / 10, `the second upload sends far less (${second.sent} bytes) than the archive (${second.bytes} bytes)`)
-  t.ok(second.matched > second.bytes / 2, "most of it was found in the hub's previous tar")
+  t.ok(second.sent < first.bytes / 10, `the second full sends far less (${second.sent} bytes) than the archive (${second.bytes} bytes)`)
+  t.ok(second.matched > second.bytes / 2, "most of it was found in the hub's previous full")
   t.same(second.deleted, [first.generation], 'local retention removed the older accepted generation')
 
-  // a run that cannot reach the hub leaves its generation pending; the next run finishes it first
+  // a run that cannot reach the hub fails before it makes anything
   await fs.writeFile(join(data, 'data', 'new-day2.txt'), 'made on day 2\n') // mutateTree runs once per tree
   const offline = join(spokeDir, 'spoke-offline.yaml')
   await fs.writeFile(offline, (await fs.readFile(config, 'utf8')).replace(/port: \d+/, 'port: 1'), { mode: 0o600 })
-  await spokeRun(t, offline, 1)
-  const pending = (await fs.readdir(join(spokeDir, 'state', 'generations'))).filter(n => !n.startsWith('.') && n !== second.generation)
-  t.equal(pending.length, 1, 'the cut-off generation is kept locally')
+  const unreachable = await roost(['spoke', 'run', '--config', offline])
+  t.equal(unreachable.exitCode, 1, 'an unreachable hub fails the run')
+  t.match(unreachable.stderr, /cannot read this service's status from the hub: .*no generation was made/)
+  const generations = async () => (await fs.readdir(join(spokeDir, 'state', 'generations'))).filter(n => !n.startsWith('.'))
+  t.same(await generations(), [second.generation], 'and leaves nothing behind')
+
+  // a run whose time budget is spent before the upload keeps its generation; the next run finishes it first
+  await spokeRun(t, config, ['--time-budget', '1ms'], 1)
+  const pending = (await generations()).filter(n => n !== second.generation)
+  t.equal(pending.length, 1, 'the generation cut off by its budget is kept locally')
   const fourth = await spokeRun(t, config)
   t.same(fourth.resumed.map(r => r.generation), pending, 'the next run uploaded it first')
   t.ok(await fs.stat(join(hubRoot, 'store', SVC, pending[0]!, 'data.tar.zst')), 'and the hub accepted it')
@@ -77,13 +86,18 @@ t.test('spoke init, run, delta run, resume and list against a running hub', asyn
   await fs.writeFile(spoil, (await fs.readFile(config, 'utf8')).replace('post: []', hook), { mode: 0o600 })
   const rejected = await roost(['spoke', 'run', '--config', spoil])
   t.equal(rejected.exitCode, 1, rejected.stderr)
-  t.match(rejected.stderr, /the hub rejected \S+-full: .*\[ARRIVAL_REJECTED\]/)
+  t.match(rejected.stderr, /the hub rejected \S+-incr: .*\[ARRIVAL_REJECTED\]/)
 
   const list = await roost(['spoke', 'list', '--config', config, '--json'])
   t.equal(list.exitCode, 0, list.stderr)
   const rows = (JSON.parse(list.stdout) as { generations: { generation: string; onHub: boolean; local: string | null }[] }).generations
-  t.same(rows.slice(0, 4).map(r => r.generation), [first.generation, second.generation, pending[0], fourth.generation], 'list shows every generation')
-  t.ok(rows.slice(0, 4).every(r => r.onHub), 'all accepted ones are on the hub')
-  t.same(rows.filter(r => r.local).map(r => [r.local, r.onHub]), [['accepted', true], ['rejected', false]], 'the newest accepted and the rejected one are kept locally')
-  t.equal(rows[3]!.local, 'accepted')
+  const onHub = (await fs.readdir(join(hubRoot, 'store', SVC))).filter(n => GENERATION_RE.test(n)).sort()
+  t.same(rows.filter(r => r.onHub).map(r => r.generation), onHub, "list shows what the hub's store holds (its retention may have pruned the first full)")
+  t.ok([second.generation, pending[0]!, fourth.generation].every(g => onHub.includes(g)), 'the newest accepted and its chain are on the hub')
+  t.same(rows.filter(r => r.local).map(r => [r.generation, r.local, r.onHub]), [
+    [second.generation, 'accepted', true],
+    [pending[0], 'accepted', true],
+    [fourth.generation, 'accepted', true],
+    [rows.at(-1)!.generation, 'rejected', false],
+  ], 'kept locally: the newest accepted, the chain it builds on (incr → incr → full), and the rejected one')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bwlimitKiB, isMissing, judgeStatus, parseListing, parseRsyncStats, uploadArgs } from '../../spoke/upload.js'
+import { basisFor, bwlimitKiB, isMissing, judgeStatus, parseListing, parseRsyncStats, uploadArgs, uploadGeneration } from '../../spoke/upload.js'
 import { RoostError } from '../../lib/errors.js'
 import type { ServiceStatus } from '../../lib/formats/status.js'
 
@@ -21,18 +21,31 @@ t.test('rsync --stats figures, with or without thousands separators', async t =>
   t.same(parseRsyncStats(''), { sent: 0, literal: 0, matched: 0 })
 })
 
-t.test('the upload argv: data.tar against the basis, stats on (golden)', async t => {
+t.test('the upload argv: data.tar against the basis of its kind, stats on (golden)', async t => {
   const target = { host: 'hub.example', port: 2222, user: 'wiki', key: '/etc/roost/keys/spoke_ed25519', knownHosts: '/etc/roost/state/known_hosts' }
-  const argv = uploadArgs(target, '/etc/roost/state/generations/20261122T030000Z-full/data.tar', '20261122T030000Z-full', { basisDir: '/.basis', bwlimit: 20480 })
+  const gen = '20261122T030000Z-incr'
+  const argv = uploadArgs(target, `/etc/roost/state/generations/${gen}/data.tar`, gen, { basisDir: basisFor(gen), bwlimit: 20480 })
   t.matchSnapshot(argv, 'upload argv')
   t.same(argv.slice(1, 3), ['--stats', '--ignore-times'])
   t.ok(argv.includes('--partial'), 'a cut upload is kept to resume from')
   t.notOk(argv.some(a => a === '--delay-updates' || a.startsWith('--partial-dir')), 'no partial dir: rrsync pins it where rsync cannot use it')
-  t.ok(argv.includes('--copy-dest=/.basis'))
-  t.equal(argv.at(-1), 'wiki@hub.example:/20261122T030000Z-full/')
+  t.ok(argv.includes('--copy-dest=/.basis/last'), "an incr's basis is the hub's last generation")
+  t.equal(argv.at(-1), 'wiki@hub.example:/20261122T030000Z-incr/')
+  t.equal(basisFor('20261122T030000Z-full'), '/.basis/full', "a full's basis is the hub's last full")
+  t.equal(basisFor('20261122T030000Z-diff'), '/.basis/last', "a diff's basis is the hub's last generation")
+  const manifest = uploadArgs(target, `/etc/roost/state/generations/${gen}/manifest.json`, gen, {}, false)
+  t.notOk(manifest.includes('--partial'), 'a cut manifest is never left on the hub')
   t.equal(bwlimitKiB(20 * 1024 * 1024), 20480)
   t.equal(bwlimitKiB(100), 1)
   t.equal(bwlimitKiB(undefined), undefined)
+})
+
+t.test('an upload whose time budget is already spent is refused before rsync starts', async t => {
+  const target = { host: '127.0.0.1', port: 1, user: 'wiki', key: '/nonexistent', knownHosts: '/nonexistent' }
+  await t.rejects(uploadGeneration(target, t.testdir(), '20261122T030000Z-incr', { deadline: Date.now() - 1 }), {
+    code: 'BUDGET_EXCEEDED',
+    message: /time budget ran out before uploading 20261122T030000Z-incr\/data.tar was done; 20261122T030000Z-incr is kept on this host and the next run resumes it/,
+  })
 })
 
 t.test('the hub\'s verdict on a generation, read from status.json', async t => {

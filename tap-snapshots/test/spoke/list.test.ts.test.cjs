@@ -5,10 +5,10 @@
  * Make sure to inspect the output below.  Do not ignore changes!
  */
 'use strict'
-exports[`test/spoke/list.test.ts > TAP > hub and local generations side by side (golden) > text 1`] = `
+exports[`test/spoke/list.test.ts > TAP > hub and local generations side by side, with kind and label (golden) > text 1`] = `
 wiki: generations (hub = in the hub's store; local = kept on this host)
-  generation             hub  local
-  20261120T030000Z-full  yes  -
-  20261121T030000Z-full  yes  accepted
-  20261122T030000Z-full  -    pending
+  generation             kind  hub  local     label
+  20261120T030000Z-full  full  yes  -         -
+  20261121T030000Z-incr  incr  yes  accepted  pre-update
+  20261122T030000Z-diff  diff  -    pending   -
 `
