@@ -12,6 +12,7 @@ import { registerHub } from './hub/cli.js'
 import { registerSpoke } from './spoke/cli.js'
 import { registerMirror } from './mirror/cli.js'
 import { registerRestore } from './lib/restore/cli.js'
+import { registerExport } from './lib/export/cli.js'
 
 function version(): string {
   try {
@@ -72,6 +73,7 @@ export function buildProgram(state: { exitCode: number; log?: Logger }): Command
   registerSpoke(program, runAction)
   registerMirror(program, runAction)
   registerRestore(program, runAction)
+  registerExport(program, runAction)
   return program
 }
 

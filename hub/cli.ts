@@ -1,4 +1,4 @@
-/** The hub role's commands: init, add-service, add-mirror, serve, status. */
+/** The hub role's commands: init, add-service, add-mirror, serve, status, prune, pin, unpin, reset, import. */
 import type { Command } from 'commander'
 import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../lib/cli.js'
 import { loadHubConfig } from '../lib/config/hub.js'
@@ -7,6 +7,11 @@ import { addAccount, renderAdd } from './add-account.js'
 import { initHub, renderInit } from './init.js'
 import { serveHub } from './serve.js'
 import { hubStatus } from './status.js'
+import { pruneHub } from './retention/command.js'
+import { pinGeneration, renderPin, unpinGeneration } from './pin.js'
+import { renderReset, resetService } from './reset.js'
+import { registerImport } from './import-cli.js'
+import { registerDrill } from './drill-cli.js'
 
 const CONFIG_HELP = 'hub.yaml (default: ROOST_CONFIG or /etc/roost/hub.yaml)'
 
@@ -52,7 +57,7 @@ function registerAdd(role: Command, runAction: RunAction, kind: 'service' | 'mir
 function registerServe(role: Command, runAction: RunAction): void {
   const cmd = role
     .command('serve')
-    .description('the hub daemon: SSH front door, ingest, index (stops on SIGTERM or SIGINT)')
+    .description('the hub daemon: SSH front door, ingest, retention, index (stops on SIGTERM or SIGINT)')
     .option('--config <file>', CONFIG_HELP)
   withHelp(cmd, 'roost hub serve --config /srv/roost-hub/hub.yaml')
   runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<void> => {
@@ -63,7 +68,7 @@ function registerServe(role: Command, runAction: RunAction): void {
 function registerStatus(role: Command, runAction: RunAction): void {
   const cmd = role
     .command('status')
-    .description('every service (last generation, age, size, rejects) and every mirror')
+    .description('every service (last generation, age, size, pins, rejects, alerts) and every mirror')
     .option('--config <file>', CONFIG_HELP)
     .option('--json', 'print the result as JSON')
   withHelp(cmd, 'roost hub status --config /srv/roost-hub/hub.yaml --json')
@@ -73,7 +78,58 @@ function registerStatus(role: Command, runAction: RunAction): void {
   })
 }
 
-/** Registers `roost hub init|add-service|add-mirror|serve|status`. */
+function registerPrune(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('prune')
+    .description("apply retention now: print every generation kept (with its reasons) and removed (with its reason)")
+    .argument('[service]', 'only this service (default: every service in hub.yaml)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost hub prune wiki --dry-run --config /srv/roost-hub/hub.yaml')
+  runAction(cmd, async (service: string | undefined, o: { dryRun?: boolean; config?: string }, ctx: Ctx): Promise<Output> =>
+    pruneHub({ configFile: configPath('hub', o.config), service, dryRun: Boolean(o.dryRun), log: ctx.log, now: ctx.now() }),
+  )
+}
+
+function registerPin(role: Command, runAction: RunAction): void {
+  const pin = role
+    .command('pin')
+    .description('keep a generation (and everything it builds on) whatever retention says')
+    .argument('<service>', 'the service')
+    .argument('<generation>', 'the generation id, e.g. 20261122T030000Z-full')
+    .option('--note <text>', 'why it is kept, e.g. "before the 2.0 upgrade"')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--json', 'print the result as JSON')
+  withHelp(pin, 'roost hub pin wiki 20261122T030000Z-full --note "before the 2.0 upgrade"')
+  runAction(pin, async (service: string, generation: string, o: { note?: string; config?: string }, ctx: Ctx): Promise<Output> =>
+    renderPin(await pinGeneration({ configFile: configPath('hub', o.config), service, generation, note: o.note, now: ctx.now() })),
+  )
+  const unpin = role
+    .command('unpin')
+    .description('let retention decide about a pinned generation again')
+    .argument('<service>', 'the service')
+    .argument('<generation>', 'the generation id')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--json', 'print the result as JSON')
+  withHelp(unpin, 'roost hub unpin wiki 20261122T030000Z-full')
+  runAction(unpin, async (service: string, generation: string, o: { config?: string }, ctx: Ctx): Promise<Output> =>
+    renderPin(await unpinGeneration({ configFile: configPath('hub', o.config), service, generation, now: ctx.now() })),
+  )
+}
+
+function registerReset(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('reset')
+    .description("start a service afresh: its next run must be a full; what it has stored becomes an archive kept for retention.archive")
+    .argument('<service>', 'the service')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost hub reset wiki --config /srv/roost-hub/hub.yaml')
+  runAction(cmd, async (service: string, o: { config?: string }, ctx: Ctx): Promise<Output> => renderReset(await resetService({ configFile: configPath('hub', o.config), service, now: ctx.now() })))
+}
+
+/** Registers `roost hub init|add-service|add-mirror|serve|status|prune|pin|unpin|reset|import`. */
 export function registerHub(program: Command, runAction: RunAction): void {
   const role = program.command('hub').description('the hub role: collect backups from spokes, feed mirrors')
   registerInit(role, runAction)
@@ -81,4 +137,9 @@ export function registerHub(program: Command, runAction: RunAction): void {
   registerAdd(role, runAction, 'mirror')
   registerServe(role, runAction)
   registerStatus(role, runAction)
+  registerPrune(role, runAction)
+  registerPin(role, runAction)
+  registerReset(role, runAction)
+  registerImport(role, runAction)
+  registerDrill(role, runAction)
 }
