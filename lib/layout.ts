@@ -7,6 +7,21 @@
 export const ARCHIVE = 'data.tar'
 /** The archive at rest in a store (compressed by the hub). */
 export const STORED_ARCHIVE = 'data.tar.zst'
+/**
+ * The archive of an encrypted service, on the wire and at rest alike: tar → zstd → age, made
+ * on the spoke. The hub, the mirrors and the discs only ever hold this ciphertext.
+ */
+export const ENCRYPTED_ARCHIVE = 'data.tar.zst.age'
+
+/** The archive file a generation keeps at rest (store, kept copies, exports, discs). Pure. */
+export function storedArchiveName(m: { encryption: unknown }): string {
+  return m.encryption ? ENCRYPTED_ARCHIVE : STORED_ARCHIVE
+}
+
+/** The archive file a generation travels as from the spoke to the hub. Pure. */
+export function uploadedArchiveName(m: { encryption: unknown }): string {
+  return m.encryption ? ENCRYPTED_ARCHIVE : ARCHIVE
+}
 export const MANIFEST = 'manifest.json'
 /**
  * Inside a service's incoming: delta bases for the next upload, kept by the hub.
@@ -20,6 +35,11 @@ export const BASIS_LAST = 'last'
 export const PARTIAL_DIR = '.rsync-partial'
 /** Written by the hub into store/<svc>/, read by the spoke. */
 export const STATUS = 'status.json'
+
+/** On the spoke, beside a kept generation the hub accepted (JSON: when, and what it said). */
+export const ACCEPTED_MARK = '.accepted'
+/** On the spoke, beside a kept generation the hub rejected. */
+export const REJECTED_MARK = '.rejected'
 
 /** On the spoke, beside each kept generation: GNU tar's snapshot after making it. */
 export const SNAPSHOT = 'snapshot.snar'

@@ -17,6 +17,7 @@ interface InitCli {
   source: string[]
   dir?: string
   hubKey?: string
+  encryptTo: string[]
   config?: string
 }
 
@@ -35,6 +36,7 @@ function renderInit(r: InitResult): string {
     `pinned the hub's host key for ${r.hub.host}:${r.hub.port} (${r.hub.pinnedFrom === 'argument' ? 'from --hub-key' : 'read from the hub with ssh-keyscan'}):`,
     `  ${r.hub.hostKey}`,
     `  fingerprint ${r.hub.fingerprint}   compare it with the one \`roost hub init\` printed`,
+    ...(r.encryptTo.length ? [`every generation is encrypted on this host to ${r.encryptTo.join(', ')}: keep the identity offline, restores need it (--identity)`] : []),
     `register this spoke on the hub:`,
     `  ${r.register}`,
   ].join('\n')
@@ -80,12 +82,13 @@ function registerInit(role: Command, runAction: RunAction): void {
     .requiredOption('--source <path...>', 'folders (or files) to back up')
     .option('--dir <dir>', 'where spoke.yaml, keys/ and state/ go (default: the folder of --config, else /etc/roost)')
     .option('--hub-key <line|file>', "the hub's SSH host key (else it is read from the hub and its fingerprint printed)")
+    .option('--encrypt-to <recipient>', "encrypt every generation on this host to this age recipient (age1…; repeatable); keep its identity offline", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--config <file>', 'the spoke.yaml to write (default /etc/roost/spoke.yaml)')
     .option('--json', 'print the result as JSON')
   withHelp(cmd, 'roost spoke init --service wiki --hub hub.example.org:2222 --source /srv/wiki --dir /etc/roost')
   runAction(cmd, async (opts: InitCli): Promise<Output> => {
     const configFile = opts.dir ? join(opts.dir, 'spoke.yaml') : configPath('spoke', opts.config)
-    const r = await initSpoke({ service: opts.service, hub: opts.hub, sources: opts.source, configFile, cwd: process.cwd(), ...(opts.hubKey ? { hubKey: opts.hubKey } : {}) })
+    const r = await initSpoke({ service: opts.service, hub: opts.hub, sources: opts.source, configFile, cwd: process.cwd(), ...(opts.hubKey ? { hubKey: opts.hubKey } : {}), ...(opts.encryptTo.length ? { encryptTo: opts.encryptTo } : {}) })
     return { json: r, text: renderInit(r) }
   })
 }

@@ -23,6 +23,8 @@ export interface InitOptions {
   configFile: string
   /** The hub's host key as a line or a .pub file; when absent, asked from the hub. */
   hubKey?: string
+  /** age recipients (`age1…`): every generation is encrypted to them on this host. */
+  encryptTo?: readonly string[]
   cwd: string
 }
 
@@ -33,6 +35,8 @@ export interface InitResult {
   hub: { host: string; port: number; hostKey: string; fingerprint: string; pinnedFrom: 'argument' | 'ssh-keyscan' }
   /** The command to run on the hub. */
   register: string
+  /** age recipients every generation is encrypted to (empty: not encrypted). */
+  encryptTo: string[]
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -54,7 +58,8 @@ export async function initSpoke(o: InitOptions): Promise<InitResult> {
   const configFile = resolve(o.cwd, o.configFile)
   if (await exists(configFile)) throw new RoostError('CONFIG_EXISTS', `${configFile} already exists; refusing to overwrite it`, { hint: 'remove it first, or pass --dir for another folder' })
   const hostKey = o.hubKey ? await readPublicKeyArg(o.hubKey, '--hub-key') : await scanHostKey(hub.host, hub.port, '--hub-key')
-  const raw = { service, hub: { ...hub, hostKey: hostKey.line }, key: 'keys/spoke_ed25519', sources, excludes: [], state: 'state', keepLocal: 1, hooks: { pre: [], post: [] } }
+  const encrypt = o.encryptTo?.length ? { encrypt: { recipients: [...o.encryptTo] } } : {}
+  const raw = { service, hub: { ...hub, hostKey: hostKey.line }, key: 'keys/spoke_ed25519', sources, excludes: [], state: 'state', keepLocal: 1, hooks: { pre: [], post: [] }, ...encrypt }
   validateConfig(SpokeConfigSchema, raw, configFile)
   const dir = dirname(configFile)
   await fs.mkdir(dir, { recursive: true, mode: 0o755 })
@@ -69,5 +74,6 @@ export async function initSpoke(o: InitOptions): Promise<InitResult> {
     key,
     hub: { ...hub, hostKey: hostKey.line, fingerprint: hostKey.fingerprint, pinnedFrom: o.hubKey ? 'argument' : 'ssh-keyscan' },
     register: `roost hub add-service ${service} --key '${key.line}'`,
+    encryptTo: [...(o.encryptTo ?? [])],
   }
 }

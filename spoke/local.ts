@@ -13,7 +13,7 @@ import { GENERATION_RE, generationKind } from '../lib/formats/names.js'
 import { fsyncPath, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { closure, type ChainLink } from '../lib/formats/chain.js'
 import { parseManifest } from '../lib/formats/manifest.js'
-import { ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../lib/layout.js'
+import { ACCEPTED_MARK, ARCHIVE, MANIFEST, REJECTED_MARK, STORED_ARCHIVE } from '../lib/layout.js'
 import { startChild } from '../lib/proc/pipe.js'
 import { compressArgs } from '../lib/zstd.js'
 
@@ -25,8 +25,6 @@ export interface LocalGeneration {
   dir: string
 }
 
-const ACCEPTED = '.accepted'
-const REJECTED = '.rejected'
 /** Prefix of a generation still being made (removed when a run finds it: it never left). */
 export const MAKING_PREFIX = '.making-'
 
@@ -43,7 +41,7 @@ export async function listLocalGenerations(root: string): Promise<LocalGeneratio
   const out: LocalGeneration[] = []
   for (const generation of names.filter(n => GENERATION_RE.test(n)).sort()) {
     const dir = join(root, generation)
-    const state: LocalState = (await exists(join(dir, ACCEPTED))) ? 'accepted' : (await exists(join(dir, REJECTED))) ? 'rejected' : 'pending'
+    const state: LocalState = (await exists(join(dir, ACCEPTED_MARK))) ? 'accepted' : (await exists(join(dir, REJECTED_MARK))) ? 'rejected' : 'pending'
     out.push({ generation, state, dir })
   }
   return out
@@ -51,7 +49,7 @@ export async function listLocalGenerations(root: string): Promise<LocalGeneratio
 
 /** Records the hub's verdict on a local generation. */
 export async function markGeneration(dir: string, verdict: 'accepted' | 'rejected', detail: Record<string, unknown>): Promise<void> {
-  await writeFileAtomic(join(dir, verdict === 'accepted' ? ACCEPTED : REJECTED), JSON.stringify(detail) + '\n', 0o600)
+  await writeFileAtomic(join(dir, verdict === 'accepted' ? ACCEPTED_MARK : REJECTED_MARK), JSON.stringify(detail) + '\n', 0o600)
 }
 
 /** Removes leftovers of runs that died while making a generation (never uploaded). */

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Logger } from '../lib/log.js'
 import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
 import type { PrivateKey } from '../lib/sign.js'
@@ -65,6 +65,7 @@ export async function makeGeneration(c: MakeContext, generation: string, choice:
   let failure: unknown
   try {
     await ensureDir(making)
+    const recipients = config.encrypt ? { recipients: config.encrypt.recipients } : {}
     const snapshot = await prepareSnapshot(snapshotsDir(paths.state), choice, making)
     const pre = await timed(c, 'pre', () => runHooks(planHooks(config.hooks.pre, 'pre', ctx), o.log))
     if (pre.length) o.log.info({ generation, hooks: pre.length, ms: c.ms.pre }, 'pre hooks done')
@@ -72,7 +73,7 @@ export async function makeGeneration(c: MakeContext, generation: string, choice:
     if (preFailure) failure = new RoostError('HOOK_FAILED', `${preFailure}; no generation was made`)
     else {
       try {
-        archive = await timed(c, 'archive', () => makeArchive({ sources: config.sources, excludes: config.excludes, dir: making, snapshot }, o.log))
+        archive = await timed(c, 'archive', () => makeArchive({ sources: config.sources, excludes: config.excludes, dir: making, snapshot, ...recipients }, o.log))
         o.log.info({ generation, kind: choice.kind, bytes: archive.bytes, entries: archive.counts.entries, sha256: archive.sha256, ms: archive.ms }, 'archive written')
       } catch (err) {
         failure = err // post hooks run first; then it is thrown
@@ -81,14 +82,14 @@ export async function makeGeneration(c: MakeContext, generation: string, choice:
     const post = await runPost(c, ctx, failure)
     const hooks = [...pre, ...post.runs]
     if (failure || !archive) throw failure
-    const facts = { ...ctx, kind: choice.kind, base: choice.base, parent: choice.parent, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts }
+    const facts = { ...ctx, kind: choice.kind, base: choice.base, parent: choice.parent, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts, ...recipients }
     const label = o.label ? { label: o.label } : {}
     await timed(c, 'manifest', () => writeManifest(making, buildManifest({ ...facts, ...label, sources: config.sources, excludes: config.excludes }), c.key))
     o.log.info({ generation, ms: c.ms.manifest }, 'manifest signed')
     const dir = join(paths.generations, generation)
     await renameNoReplace(making, dir)
     await adoptSnapshot(snapshotsDir(paths.state), dir, generation)
-    return { gen: { generation, state: 'pending', dir }, archive: { ...archive, path: join(dir, 'data.tar') }, hooks, ...(post.failure ? { postFailure: post.failure } : {}) }
+    return { gen: { generation, state: 'pending', dir }, archive: { ...archive, path: join(dir, basename(archive.path)) }, hooks, ...(post.failure ? { postFailure: post.failure } : {}) }
   } catch (err) {
     await fs.rm(making, { recursive: true, force: true })
     throw err

@@ -8,7 +8,8 @@ import { signManifest, renderManifest, type Counts, type Manifest, type Unsigned
 import type { Kind } from '../lib/formats/names.js'
 import type { PrivateKey } from '../lib/sign.js'
 import { writeFileAtomic } from '../lib/fsx/atomic.js'
-import { ARCHIVE, MANIFEST } from '../lib/layout.js'
+import { ARCHIVE, ENCRYPTED_ARCHIVE, MANIFEST } from '../lib/layout.js'
+import { recipientFingerprint } from '../lib/age.js'
 import type { HookRun } from './hooks.js'
 
 /** Everything a manifest states, gathered by the run. */
@@ -26,14 +27,19 @@ export interface ManifestFacts {
   sources: readonly string[]
   excludes: readonly string[]
   hooks: readonly HookRun[]
+  /** The file uploaded: the plain tar, or the ciphertext when `recipients` are given. */
   archive: { bytes: number; sha256: string }
+  /** Counted from the plain tar (`bytes`: its size before compression). */
   counts: Counts
+  /** age recipients the archive is encrypted to; named in the manifest by fingerprint only. */
+  recipients?: readonly string[]
   /** `spoke run --label` (checked against LABEL_RE by the manifest schema). */
   label?: string
 }
 
 /** The unsigned manifest for these facts. Pure. */
 export function buildManifest(f: ManifestFacts): UnsignedManifest {
+  const encrypted = Boolean(f.recipients?.length)
   return {
     format: 'roost/1',
     service: f.service,
@@ -47,9 +53,9 @@ export function buildManifest(f: ManifestFacts): UnsignedManifest {
     sources: [...f.sources],
     excludes: [...f.excludes],
     hooks: f.hooks.map(h => ({ name: h.name, phase: h.phase, exitCode: h.exitCode, ms: h.ms })),
-    files: [{ name: ARCHIVE, bytes: f.archive.bytes, sha256: f.archive.sha256 }],
-    compression: 'none',
-    encryption: null,
+    files: [{ name: encrypted ? ENCRYPTED_ARCHIVE : ARCHIVE, bytes: f.archive.bytes, sha256: f.archive.sha256 }],
+    compression: encrypted ? 'zstd' : 'none',
+    encryption: encrypted ? { recipients: f.recipients!.map(recipientFingerprint) } : null,
     counts: { ...f.counts },
     ...(f.label ? { label: f.label } : {}),
   }

@@ -10,7 +10,7 @@ import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
 import { run } from '../lib/proc/run.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
-import { ARCHIVE, BASIS_DIR, BASIS_FULL, BASIS_LAST, MANIFEST, STATUS } from '../lib/layout.js'
+import { ARCHIVE, BASIS_DIR, BASIS_FULL, BASIS_LAST, ENCRYPTED_ARCHIVE, MANIFEST, STATUS } from '../lib/layout.js'
 import { GENERATION_RE, generationKind } from '../lib/formats/names.js'
 import { parseServiceStatus, type ServiceStatus } from '../lib/formats/status.js'
 import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
@@ -127,12 +127,17 @@ async function push(t: SshTarget, dir: string, file: string, generation: string,
  * full (for a full) or the last generation (diff, incr) as delta basis, then manifest.json in
  * a second call (the manifest arriving is what makes the upload count). A cut data.tar stays
  * on the hub and the next call resumes from it. Throws BUDGET_EXCEEDED when the deadline cuts it.
+ * An encrypted generation's data.tar.zst.age goes without basis or wire compression: fresh
+ * ciphertext matches nothing and does not compress (a cut one still resumes).
  */
 export async function uploadGeneration(t: SshTarget, dir: string, generation: string, o: UploadOptions = {}): Promise<TransferStats & { archiveMs: number; manifestMs: number }> {
   const bw = bwlimitKiB(o.bwlimit)
   const common = bw ? { bwlimit: bw } : {}
   let start = Date.now()
-  const data = await push(t, dir, ARCHIVE, generation, o, { ...common, basisDir: basisFor(generation) }, true)
+  const encrypted = await fs.lstat(join(dir, ENCRYPTED_ARCHIVE)).then(st => st.isFile(), () => false)
+  const data = encrypted
+    ? await push(t, dir, ENCRYPTED_ARCHIVE, generation, o, { ...common, compress: false }, true)
+    : await push(t, dir, ARCHIVE, generation, o, { ...common, basisDir: basisFor(generation) }, true)
   const archiveMs = Date.now() - start
   start = Date.now()
   const man = await push(t, dir, MANIFEST, generation, o, common, false)

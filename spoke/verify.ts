@@ -14,6 +14,8 @@ export interface SpokeVerifyOptions {
   configFile: string
   /** Where to restore from: the hub over SSH, or this spoke's kept copies. */
   from: 'hub' | 'local'
+  /** Opens an encrypted service's archives; without it their ciphertext is only hash-checked. */
+  identity?: string
   log: Logger
 }
 
@@ -25,7 +27,7 @@ export async function spokeRestoreTest(o: SpokeVerifyOptions): Promise<RestoreTe
   const { config, paths } = await loadSpokeConfig(o.configFile)
   const reader: StoreReader = o.from === 'hub' ? await HubReader.open(config, paths) : await SpokeLocalReader.open(config, paths)
   try {
-    const r = await restoreTest({ reader, service: config.service, scratchParent: paths.state, log: o.log })
+    const r = await restoreTest({ reader, service: config.service, scratchParent: paths.state, ...(o.identity ? { identity: o.identity } : {}), log: o.log })
     if (!r.ok) throw drillFailed(r)
     return r
   } finally {

@@ -62,6 +62,12 @@ export const UnsignedManifestSchema = z.strictObject({
   excludes: z.array(text).max(1000),
   hooks: z.array(HookRunSchema).max(100),
   files: z.array(ManifestFileSchema).min(1).max(100),
+  /**
+   * Two shapes exist. Plain: files `[data.tar]` (the uncompressed tar), compression `none`,
+   * encryption null. Encrypted (spoke.yaml `encrypt`): files `[data.tar.zst.age]` (tar → zstd →
+   * age, hashed as ciphertext), compression `zstd`, encryption naming each recipient by
+   * fingerprint (`age:` + 16 hex); `counts.bytes` is then the tar's size before compression.
+   */
   compression: z.enum(['none', 'zstd']),
   encryption: z.strictObject({ recipients: z.array(z.string().max(128)).max(32) }).nullable(),
   counts: CountsSchema,

@@ -23,6 +23,7 @@ interface RestoreCliOptions {
   list?: boolean
   force?: boolean
   indexKey?: string
+  identity?: string
   config?: string
 }
 
@@ -73,7 +74,7 @@ async function run(service: string, generation: string | undefined, opts: Restor
   const sel = { ...(generation ? { generation } : {}), ...(opts.at ? { at: parseAtTime(opts.at) } : {}) }
   if (sel.generation && sel.at) throw new RoostError('USAGE', 'give a generation or --at TIME, not both')
   if (!opts.list && !opts.to) throw new RoostError('USAGE', "--to DIR is required (or --list to show the generation's files)")
-  const paths = opts.path.length ? { paths: opts.path } : {}
+  const paths = { ...(opts.path.length ? { paths: opts.path } : {}), ...(opts.identity ? { identity: opts.identity } : {}) }
   const reader = await openReader(opts)
   try {
     if (opts.list) {
@@ -99,6 +100,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])
     .option('--list', "print the generation's files (mode owner size mtime path) and restore nothing")
     .option('--force', 'restore into a non-empty folder')
+    .option('--identity <file>', "the age identity (kept offline) that opens an encrypted service's archives")
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
     .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
     .option('--json', 'print the result as JSON')

@@ -5,12 +5,17 @@
  * a staging folder and, when asked, to a header reader (listings, drills). Verdicts are given
  * only after the whole stream has passed; the caller deletes the staging folder on any error,
  * so nothing unverified ever reaches the target.
+ * An encrypted generation's data.tar.zst.age goes through `age --decrypt` first; its
+ * ciphertext hash is what the manifest signs (age's own authentication covers the rest), and
+ * the tar that comes out must have the size the manifest states.
  */
 import { createReadStream, promises as fs } from 'node:fs'
 import { HashSink, fanOut, type Digest } from '../fsx/hash.js'
 import { startChild, TolerantSink, type StreamChild } from '../proc/pipe.js'
 import { checkExit, spawnStream } from '../proc/run.js'
 import { decompressArgs } from '../zstd.js'
+import { decryptArgs } from '../age.js'
+import { pipeline } from 'node:stream/promises'
 import { extractArgs } from '../tar.js'
 import { RoostError, isRoostError } from '../errors.js'
 import { TarHeaderReader, type TarMember } from './tar-headers.js'
@@ -18,8 +23,10 @@ import { TarHeaderReader, type TarMember } from './tar-headers.js'
 export interface ExtractExpectations {
   /** Name for messages, e.g. `wiki/20261122T030000Z-full`. */
   label: string
-  /** The manifest's entry for the uncompressed tar (signed by the spoke). */
-  tar: { bytes: number; sha256: string }
+  /** The manifest's entry for the uncompressed tar (signed by the spoke); plain generations. */
+  tar?: { bytes: number; sha256: string }
+  /** An encrypted generation: the manifest's ciphertext entry, the tar's size, the identity. */
+  sealed?: { file: { bytes: number; sha256: string }; tarBytes: number; identity: string }
   /** The stored archive's entry in a signed index, when the source has one. */
   stored?: { bytes: number; sha256: string }
 }
@@ -78,18 +85,27 @@ function startTar(dir: string, o: PassOptions): StreamChild {
  * TAR_FAILED/ZSTD_FAILED (exit 1) for a local failure with correct data.
  */
 export async function passArchive(archive: string, expect: ExtractExpectations, o: PassOptions): Promise<Digest> {
+  if (!expect.tar === !expect.sealed) throw new Error('passArchive: expect a plain tar or a sealed archive')
   const st = await fs.lstat(archive).catch(() => undefined)
   if (!st?.isFile()) throw new RoostError('HASH_MISMATCH', `${archive} is missing or not a regular file (${expect.label})`)
   const storedSink = new HashSink()
   const tarSink = new HashSink()
   const headers = o.onMember ? new TarHeaderReader(o.onMember) : undefined
+  const age = expect.sealed ? startChild(decryptArgs(expect.sealed.identity), { stdout: 'pipe', code: 'DECRYPT_FAILED', what: `age --decrypt of ${archive}` }) : undefined
   const zstd = startChild(decompressArgs(), { stdout: 'pipe', code: 'ZSTD_FAILED', what: `zstd -d of ${archive}` })
   const tar = o.into ? startTar(o.into, o) : undefined
   const src = createReadStream(archive, { highWaterMark: 1 << 20 })
   const sinks: NodeJS.WritableStream[] = [tarSink, ...(tar ? [new TolerantSink(tar.stdin!)] : []), ...(headers ? [headers] : [])]
-  const [read, decompress, zstdExit, tarExit] = await Promise.allSettled([fanOut(src, [storedSink, new TolerantSink(zstd.stdin!)]), fanOut(zstd.stdout!, sinks), zstd.done, tar ? tar.done : Promise.resolve()])
+  const [read, decrypt, ageExit, decompress, zstdExit, tarExit] = await Promise.allSettled([
+    fanOut(src, [storedSink, new TolerantSink((age ?? zstd).stdin!)]),
+    age ? pipeline(age.stdout!, new TolerantSink(zstd.stdin!)) : Promise.resolve(),
+    age ? age.done : Promise.resolve(),
+    fanOut(zstd.stdout!, sinks),
+    zstd.done,
+    tar ? tar.done : Promise.resolve(),
+  ])
   src.destroy()
-  const failures = [read, decompress, zstdExit, tarExit].flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  const failures = [read, decrypt, ageExit, decompress, zstdExit, tarExit].flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
   const missing = failures.find(e => isRoostError(e, 'TOOL_MISSING'))
   if (missing) throw missing
   if (read.status === 'rejected') throw read.reason
@@ -99,15 +115,47 @@ export async function passArchive(archive: string, expect: ExtractExpectations, 
       hint: 'this copy is corrupt or was tampered with; restore from another tier',
     })
   }
+  if (expect.sealed && !same(stored, expect.sealed.file)) {
+    throw new RoostError('HASH_MISMATCH', `${archive} (${expect.label}): the ciphertext has sha256 ${stored.sha256} (${stored.bytes} bytes), the signed manifest says ${expect.sealed.file.sha256} (${expect.sealed.file.bytes} bytes)`, {
+      hint: 'this copy is corrupt or was tampered with; nothing was restored',
+    })
+  }
+  // the ciphertext is the signed one: age failing now means the identity, not the data
+  if (ageExit.status === 'rejected') throw ageExit.reason
   const got = tarSink.digest()
-  if (!same(got, expect.tar)) {
+  if (expect.tar && !same(got, expect.tar)) {
     throw new RoostError('HASH_MISMATCH', `${archive} (${expect.label}): the decompressed tar has sha256 ${got.sha256} (${got.bytes} bytes), the signed manifest says ${expect.tar.sha256} (${expect.tar.bytes} bytes)`, {
       hint: 'this copy is corrupt or was tampered with; nothing was restored',
     })
   }
-  for (const r of [zstdExit, tarExit, decompress]) if (r.status === 'rejected') throw r.reason
+  if (expect.sealed && got.bytes !== expect.sealed.tarBytes) {
+    throw new RoostError('HASH_MISMATCH', `${archive} (${expect.label}): the decrypted tar has ${got.bytes} bytes, the signed manifest says ${expect.sealed.tarBytes}`, {
+      hint: 'the spoke that signed it recorded another size; nothing was restored',
+    })
+  }
+  for (const r of [zstdExit, tarExit, decompress, decrypt]) if (r.status === 'rejected') throw r.reason
   if (headers?.error) throw new RoostError('TAR_FAILED', `${archive} (${expect.label}): ${headers.error.message}`, { cause: headers.error })
   return got
+}
+
+/**
+ * Checks an encrypted archive without its identity (the hub's drill): one read hashes the
+ * ciphertext against the signed manifest and the index. Throws HASH_MISMATCH (exit 3).
+ */
+export async function checkSealed(archive: string, expect: { label: string; file: { bytes: number; sha256: string }; stored?: { bytes: number; sha256: string } }): Promise<Digest> {
+  const st = await fs.lstat(archive).catch(() => undefined)
+  if (!st?.isFile()) throw new RoostError('HASH_MISMATCH', `${archive} is missing or not a regular file (${expect.label})`)
+  const sink = new HashSink()
+  await pipeline(createReadStream(archive, { highWaterMark: 1 << 20 }), sink)
+  const d = sink.digest()
+  for (const [want, what] of [[expect.file, 'the signed manifest'], [expect.stored, 'the signed index']] as const) {
+    if (want && !same(d, want)) {
+      throw new RoostError('HASH_MISMATCH', `${archive} (${expect.label}): sha256 ${d.sha256} (${d.bytes} bytes) differs from ${what} (${want.sha256}, ${want.bytes} bytes)`, {
+        hint: 'this copy is corrupt or was tampered with; restore from another tier',
+      })
+    }
+  }
+  return d
 }
 
 /** Decompresses, hashes and extracts `archive` into `staging` in one pass (see passArchive). */

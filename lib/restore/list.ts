@@ -12,12 +12,15 @@ import { ChainState, type StateEntry } from './chain-state.js'
 import type { MemberType } from './tar-headers.js'
 import { archivePaths, within } from './paths.js'
 import { replayChain, resolveTarget } from './restore.js'
+import { identityFor } from './identity.js'
 
 export interface ListOptions extends Selection {
   reader: StoreReader
   service: string
   /** Only entries at or below these absolute paths. */
   paths?: readonly string[]
+  /** Opens an encrypted chain (`--identity`). */
+  identity?: string
   log: Logger
 }
 
@@ -76,8 +79,9 @@ function listed(e: StateEntry): ListedEntry {
 export async function listGeneration(o: ListOptions): Promise<ListResult> {
   const names = o.paths?.length ? archivePaths(o.paths) : undefined
   const { generation, chain } = await resolveTarget(o.reader, o.service, o)
+  const identity = await identityFor(o.service, chain, o.identity)
   const state = new ChainState()
-  await replayChain({ reader: o.reader, service: o.service, chain, state, log: o.log.child({ service: o.service, generation }) })
+  await replayChain({ reader: o.reader, service: o.service, chain, state, log: o.log.child({ service: o.service, generation }), ...(identity ? { identity } : {}) })
   for (const n of names ?? []) {
     if (!state.has(n)) throw new RoostError('PATH_NOT_FOUND', `/${n} is not in ${o.service}/${generation}`)
   }

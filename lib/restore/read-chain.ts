@@ -18,13 +18,12 @@ export interface VerifiedLink {
   bytes: Buffer
 }
 
-/** Reads and verifies a fetched generation's manifest; refuses what this roost cannot restore. */
+/** Reads and verifies a fetched generation's manifest (plain or encrypted alike). */
 export async function verifiedLink(fetched: FetchedGeneration, reader: StoreReader, service: string, generation: string): Promise<VerifiedLink> {
   const { manifest, bytes } = await readVerifiedManifest(fetched, reader, service, generation)
   if (manifest.kind !== generationKind(generation)) {
     throw new RoostError('MANIFEST_INVALID', `${service}/${generation}: the signed manifest says kind '${manifest.kind}', the id says '${generationKind(generation)}'`)
   }
-  if (manifest.encryption) throw new RoostError('USAGE', `${service}/${generation} is encrypted; this roost cannot decrypt it yet`)
   return { generation, manifest, bytes }
 }
 

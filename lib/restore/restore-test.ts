@@ -13,7 +13,8 @@ import { formatBytes } from '../config/units.js'
 import type { StoreReader } from '../stores/store-reader.js'
 import { ChainState } from './chain-state.js'
 import { compareWithState, type TreeDifference } from './compare-state.js'
-import { restoreGeneration } from './restore.js'
+import { checkChainSealed, resolveTarget, restoreGeneration } from './restore.js'
+import { sealedLinks } from './identity.js'
 
 export interface RestoreTestOptions {
   reader: StoreReader
@@ -22,6 +23,11 @@ export interface RestoreTestOptions {
   generation?: string
   /** A folder on a file system with room for the restore; the scratch folder is made inside. */
   scratchParent: string
+  /**
+   * Opens an encrypted chain. Without it (the hub never holds one) an encrypted chain's
+   * ciphertext is checked against its signed manifests and index, and nothing is restored.
+   */
+  identity?: string
   log: Logger
 }
 
@@ -36,19 +42,29 @@ export interface RestoreTestReport {
   bytes: number
   /** The first differences between the restored tree and the chain's listing. */
   differences: TreeDifference[]
+  /** True when the chain is encrypted and no identity was given: hashes checked, nothing restored. */
+  sealedOnly: boolean
   ms: number
 }
 
 /** Runs the drill for one service. Throws what a restore throws (CHAIN_BROKEN, HASH_MISMATCH, …). */
 export async function restoreTest(o: RestoreTestOptions): Promise<RestoreTestReport> {
   const started = Date.now()
+  if (o.identity === undefined) {
+    const { generation, chain } = await resolveTarget(o.reader, o.service, o.generation ? { generation: o.generation } : {})
+    if (sealedLinks(chain).length) {
+      const bytes = await checkChainSealed({ reader: o.reader, service: o.service, chain, log: o.log })
+      o.log.info({ service: o.service, generation, links: chain.length }, 'encrypted chain: ciphertext verified, not restored (no identity)')
+      return { ok: true, service: o.service, generation, source: o.reader.source, chain: chain.map(l => l.generation), entries: 0, files: 0, bytes, differences: [], sealedOnly: true, ms: Date.now() - started }
+    }
+  }
   await ensureDir(o.scratchParent)
   const scratch = join(o.scratchParent, `restore-test-${randomBytes(6).toString('hex')}`)
   try {
     const state = new ChainState()
-    const r = await restoreGeneration({ reader: o.reader, service: o.service, ...(o.generation ? { generation: o.generation } : {}), to: scratch, state, log: o.log })
+    const r = await restoreGeneration({ reader: o.reader, service: o.service, ...(o.generation ? { generation: o.generation } : {}), ...(o.identity ? { identity: o.identity } : {}), to: scratch, state, log: o.log })
     const differences = await compareWithState(scratch, state, { owners: process.getuid?.() === 0 })
-    const report = { ok: differences.length === 0, service: r.service, generation: r.generation, source: r.source, chain: r.chain, entries: r.entries, files: r.files, bytes: r.bytes, differences, ms: Date.now() - started }
+    const report = { ok: differences.length === 0, service: r.service, generation: r.generation, source: r.source, chain: r.chain, entries: r.entries, files: r.files, bytes: r.bytes, differences, sealedOnly: false, ms: Date.now() - started }
     o.log[report.ok ? 'info' : 'warn']({ service: o.service, generation: r.generation, differences: differences.length }, 'restore test done')
     return report
   } finally {
@@ -59,6 +75,7 @@ export async function restoreTest(o: RestoreTestOptions): Promise<RestoreTestRep
 /** One line for a passed drill. Pure. */
 export function renderRestoreTest(r: RestoreTestReport): string {
   const chain = r.chain.length > 1 ? ` (chain of ${r.chain.length}: ${r.chain.join(' → ')})` : ''
+  if (r.sealedOnly) return `restore test of ${r.service} ${r.generation}${chain} from ${r.source}: encrypted, ${formatBytes(r.bytes)} of ciphertext verified against the signed manifests; not restored (no identity; pass --identity to restore it)`
   return `restore test of ${r.service} ${r.generation}${chain} from ${r.source}: ${r.ok ? 'OK' : 'FAILED'}, ${r.entries} entries, ${r.files} files, ${formatBytes(r.bytes)} verified and restored in ${r.ms} ms`
 }
 

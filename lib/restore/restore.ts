@@ -15,9 +15,10 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from '../log.js'
 import { RoostError, isRoostError } from '../errors.js'
 import { assertName, isGenerationId } from '../formats/names.js'
-import { ARCHIVE, STORED_ARCHIVE } from '../layout.js'
+import { ARCHIVE, ENCRYPTED_ARCHIVE, storedArchiveName } from '../layout.js'
 import type { StoreReader } from '../stores/store-reader.js'
-import { passArchive } from './extract.js'
+import { checkSealed, passArchive, type ExtractExpectations } from './extract.js'
+import { identityFor } from './identity.js'
 import { moveInto, parentFolders } from './move-into.js'
 import { choose, type Selection } from './choose.js'
 import { readChain, verifiedLink, type VerifiedLink } from './read-chain.js'
@@ -38,6 +39,8 @@ export interface RestoreOptions extends Selection {
   paths?: readonly string[]
   /** Fed every member of the chain: its effective state, for drills (not with `paths`). */
   state?: ChainState
+  /** The age identity file that opens an encrypted service's archives (`--identity`). */
+  identity?: string
   log: Logger
 }
 
@@ -94,7 +97,51 @@ export interface ReplayOptions {
   names?: readonly string[]
   /** Fed every member of every link, to work out the chain's effective state. */
   state?: ChainState
+  /** Opens encrypted links (checked by `identityFor` before the replay). */
+  identity?: string
   log: Logger
+}
+
+/** What a link's archive must be, from its verified manifest and the source's index. */
+function expectationsFor(link: VerifiedLink, label: string, expected: Record<string, { bytes: number; sha256: string }> | undefined, identity: string | undefined): ExtractExpectations {
+  const m = link.manifest
+  const stored = expected?.[storedArchiveName(m)]
+  const indexed = stored ? { stored } : {}
+  if (m.encryption) {
+    const file = m.files.find(f => f.name === ENCRYPTED_ARCHIVE)
+    if (!file) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest of an encrypted generation lists no ${ENCRYPTED_ARCHIVE}`)
+    if (identity === undefined) throw new RoostError('IDENTITY_REQUIRED', `${label} is encrypted; pass --identity FILE`)
+    return { label, sealed: { file, tarBytes: m.counts.bytes, identity }, ...indexed }
+  }
+  const tar = m.files.find(f => f.name === ARCHIVE)
+  if (!tar) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest lists no ${ARCHIVE}`)
+  return { label, tar, ...indexed }
+}
+
+/**
+ * Checks every link's stored archive against its signed manifest and the index without
+ * opening it: for an encrypted chain when no identity is at hand (the hub's drill).
+ * Returns the bytes of ciphertext checked.
+ */
+export async function checkChainSealed(o: Omit<ReplayOptions, 'into' | 'names' | 'state' | 'identity'>): Promise<number> {
+  let bytes = 0
+  for (const link of o.chain) {
+    const label = `${o.service}/${link.generation}`
+    const fetched = await o.reader.fetch(o.service, link.generation)
+    try {
+      const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
+      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while checking`, { hint: 'the source changed under the check; run it again' })
+      const name = storedArchiveName(link.manifest)
+      const file = link.manifest.encryption ? link.manifest.files.find(f => f.name === ENCRYPTED_ARCHIVE) : undefined
+      if (!file) throw new RoostError('USAGE', `${label} is not encrypted: restore it to check it`)
+      const stored = fetched.expected?.[name]
+      bytes += (await checkSealed(join(fetched.dir, name), { label, file, ...(stored ? { stored } : {}) })).bytes
+      o.log.info({ generation: link.generation }, 'ciphertext verified')
+    } finally {
+      await fetched.cleanup()
+    }
+  }
+  return bytes
 }
 
 /**
@@ -110,11 +157,9 @@ export async function replayChain(o: ReplayOptions): Promise<number> {
     try {
       const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
       if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while restoring`, { hint: 'the source changed under the restore; run it again' })
-      const tar = again.manifest.files.find(f => f.name === ARCHIVE)
-      if (!tar) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest lists no ${ARCHIVE}`)
-      const stored = fetched.expected?.[STORED_ARCHIVE]
+      const expect = expectationsFor(again, label, fetched.expected, o.identity)
       const state = o.state
-      const digest = await passArchive(join(fetched.dir, STORED_ARCHIVE), { label, tar, ...(stored ? { stored } : {}) }, {
+      const digest = await passArchive(join(fetched.dir, storedArchiveName(again.manifest)), expect, {
         ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
         ...(o.names ? { paths: o.names } : {}),
         ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
@@ -155,7 +200,7 @@ async function replayPaths(o: ReplayOptions & { into: string; names: readonly st
     await removeTree(o.into)
     await fs.mkdir(o.into, { mode: 0o700 })
     const state = new ChainState()
-    bytes = await replayChain({ reader: o.reader, service: o.service, chain: o.chain, into: o.into, state, log: o.log })
+    bytes = await replayChain({ reader: o.reader, service: o.service, chain: o.chain, into: o.into, state, log: o.log, ...(o.identity ? { identity: o.identity } : {}) })
     for (const n of o.names) if (!state.has(n)) throw notFound(n)
     await pruneTo(o.into, o.names)
   }
@@ -172,13 +217,14 @@ export async function restoreGeneration(o: RestoreOptions): Promise<RestoreResul
   const names = o.paths?.length ? archivePaths(o.paths) : undefined
   const to = await prepareTarget(o.to, o.force ?? false)
   const { generation, chain } = await resolveTarget(o.reader, o.service, o)
+  const identity = await identityFor(o.service, chain, o.identity)
   const log = o.log.child({ service: o.service, generation })
   log.info({ source: o.reader.source, chain: chain.map(l => l.generation) }, 'chain resolved from signed manifests')
   const target = chain.at(-1)!.manifest
   const staging = join(to, `.roost-restore-${randomBytes(6).toString('hex')}`)
   await fs.mkdir(staging, { mode: 0o700 })
   try {
-    const base = { reader: o.reader, service: o.service, chain, into: staging, log }
+    const base = { reader: o.reader, service: o.service, chain, into: staging, log, ...(identity ? { identity } : {}) }
     const bytes = names ? await replayPaths({ ...base, names }, generation) : await replayChain({ ...base, ...(o.state ? { state: o.state } : {}) })
     const parents = parentFolders([...target.sources, ...(names ?? []).map(n => `/${n}`)])
     const counted = await countTree(staging, parents)

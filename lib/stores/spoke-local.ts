@@ -1,6 +1,7 @@
 /**
  * The spoke-local reader: the copies a spoke keeps of its own generations after the hub
- * accepted them, `state/generations/<generation>/{manifest.json, data.tar.zst, .accepted}`.
+ * accepted them, `state/generations/<generation>/{manifest.json, data.tar.zst, .accepted}`
+ * (an encrypted service keeps data.tar.zst.age, which only `--identity` opens).
  * Only accepted generations whose compressed archive is present are listed (a pending one
  * still holds its uncompressed data.tar). Trust is the spoke's own public key, as for the hub
  * reader: restore verifies each manifest's signature and the tar's sha256 in it.
@@ -10,12 +11,10 @@ import { join } from 'node:path'
 import { RoostError } from '../errors.js'
 import { readPrivateKey, type PublicKey } from '../sign.js'
 import { isGenerationId } from '../formats/names.js'
-import { STORED_ARCHIVE } from '../layout.js'
+import { ACCEPTED_MARK, ENCRYPTED_ARCHIVE, STORED_ARCHIVE } from '../layout.js'
 import type { SpokeConfig, SpokePaths } from '../config/spoke.js'
 import type { FetchedGeneration, StoreReader } from './store-reader.js'
 
-/** The marker the spoke writes beside a generation the hub accepted (spoke/local.ts). */
-export const ACCEPTED_MARK = '.accepted'
 
 async function isFile(path: string): Promise<boolean> {
   return fs.lstat(path).then(st => st.isFile(), () => false)
@@ -54,7 +53,8 @@ export class SpokeLocalReader implements StoreReader {
     })
     const out: string[] = []
     for (const g of names.filter(isGenerationId)) {
-      if ((await isFile(join(this.dir, g, ACCEPTED_MARK))) && (await isFile(join(this.dir, g, STORED_ARCHIVE)))) out.push(g)
+      const archive = (await isFile(join(this.dir, g, STORED_ARCHIVE))) || (await isFile(join(this.dir, g, ENCRYPTED_ARCHIVE)))
+      if (archive && (await isFile(join(this.dir, g, ACCEPTED_MARK)))) out.push(g)
     }
     return out.sort()
   }

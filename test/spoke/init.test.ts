@@ -36,3 +36,18 @@ t.test('init refuses a bad service name and a bad host key before writing anythi
   await t.rejects(initSpoke({ service: 'wiki', hub: 'h:1', sources: ['/srv'], configFile, hubKey: 'ssh-rsa AAAA', cwd: dir }), { code: 'KEY_INVALID', exitCode: 2 })
   t.same(await fs.readdir(dir), [])
 })
+
+t.test('init --encrypt-to writes the encrypt block; a malformed recipient is refused before writing', async t => {
+  const dir = t.testdir()
+  execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', join(dir, 'hostkey')])
+  execFileSync('age-keygen', ['-o', join(dir, 'identity.txt')], { stdio: 'pipe' })
+  const recipient = execFileSync('age-keygen', ['-y', join(dir, 'identity.txt')], { encoding: 'utf8' }).trim()
+  const configFile = join(dir, 'spoke', 'spoke.yaml')
+  const r = await initSpoke({ service: 'mail', hub: '127.0.0.1:2201', sources: ['/srv/mail'], configFile, hubKey: join(dir, 'hostkey.pub'), encryptTo: [recipient], cwd: dir })
+  t.same(r.encryptTo, [recipient])
+  const { config } = await loadSpokeConfig(configFile)
+  t.same(config.encrypt, { recipients: [recipient] })
+  const other = join(dir, 'other', 'spoke.yaml')
+  await t.rejects(initSpoke({ service: 'mail', hub: '127.0.0.1:2201', sources: ['/srv/mail'], configFile: other, hubKey: join(dir, 'hostkey.pub'), encryptTo: ['AGE-SECRET-KEY-1XYZ'], cwd: dir }), { code: 'CONFIG_INVALID', exitCode: 2, message: /encrypt/ })
+  t.notOk(await fs.stat(join(dir, 'other')).catch(() => undefined), 'nothing written')
+})

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { buildManifest, roostVersion, writeManifest, type ManifestFacts } from '../../spoke/manifest.js'
 import { parseManifest, verifyManifest } from '../../lib/formats/manifest.js'
 import { readPrivateKey } from '../../lib/sign.js'
+import { recipientFingerprint } from '../../lib/age.js'
 
 const facts: ManifestFacts = {
   service: 'wiki',
@@ -31,6 +32,17 @@ t.test('the manifest built from a run\'s facts (golden)', async t => {
   t.same(m.files, [{ name: 'data.tar', bytes: 20480, sha256: 'b'.repeat(64) }])
   t.equal(m.compression, 'none')
   t.equal(m.encryption, null)
+})
+
+t.test('an encrypted generation: the ciphertext is the file, recipients by fingerprint only', async t => {
+  const recipient = 'age1' + 'q'.repeat(58)
+  const m = buildManifest({ ...facts, archive: { bytes: 9000, sha256: 'c'.repeat(64) }, recipients: [recipient] })
+  t.same(m.files, [{ name: 'data.tar.zst.age', bytes: 9000, sha256: 'c'.repeat(64) }])
+  t.equal(m.compression, 'zstd')
+  t.same(m.encryption, { recipients: [recipientFingerprint(recipient)] })
+  t.match(m.encryption!.recipients[0], /^age:[0-9a-f]{16}$/)
+  t.notMatch(JSON.stringify(m), /age1q/, 'the recipient itself is not in the manifest')
+  t.equal(m.counts.bytes, 20480, "counts keep the plain tar's size")
 })
 
 t.test('the written manifest parses and verifies with the spoke key', async t => {
