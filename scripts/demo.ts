@@ -1,8 +1,11 @@
 /**
  * The quick-start demo: the whole pipeline on this one machine, on loopback, driven through
  * the `roost` binary exactly as a sysadmin would type it. A hub; two spokes for two services
- * with different data; a mirror; one restore from the hub and one from the mirror's store,
- * each compared bit-exact with its source. Prints each step; exits non-zero if anything is off.
+ * with different data, each making a full; one service changed (a file modified, one deleted,
+ * one renamed) and backed up again as an incr; a mirror; the incr restored through its chain
+ * from the hub and the other service restored from the mirror's store, each compared
+ * bit-exact with its source; the hub's retention plan (dry run). Prints each step; exits
+ * non-zero if anything is off.
  *
  *   node dist/scripts/demo.js [--dir DIR] [--keep]
  */
@@ -64,6 +67,32 @@ async function compare(source: string, restoredRoot: string, what: string): Prom
   process.stdout.write(green(`   ✓ ${what} is bit-exact: content, modes, mtimes, owners, symlinks, hardlinks, odd names\n`))
 }
 
+/** What `changeWiki` did, for checking a restore. Paths relative to the service's folder. */
+interface Change {
+  modified: string
+  line: string
+  deleted: string
+  renamed: { from: string; to: string }
+}
+
+/** Modifies a file, deletes one and renames one (a hardlinked file with a space in its name). */
+async function changeWiki(dir: string): Promise<Change> {
+  const c: Change = { modified: 'config/app.ini', line: 'changed=after-the-full\n', deleted: 'sessions/sess_007', renamed: { from: 'data/notes with spaces.txt', to: 'data/notes renamed.txt' } }
+  await fs.appendFile(join(dir, c.modified), c.line)
+  await fs.rm(join(dir, c.deleted))
+  await fs.rename(join(dir, c.renamed.from), join(dir, c.renamed.to))
+  process.stdout.write(`   modified ${c.modified}, deleted ${c.deleted}, renamed '${c.renamed.from}' → '${c.renamed.to}'\n`)
+  return c
+}
+
+/** Throws unless the restored tree shows the change: the new content, no deleted file, the new name only. */
+async function checkChange(restored: string, c: Change): Promise<void> {
+  const has = (rel: string): Promise<boolean> => fs.lstat(join(restored, rel)).then(() => true, () => false)
+  if (!(await fs.readFile(join(restored, c.modified), 'utf8')).endsWith(c.line)) throw new Error(`${c.modified} came back without its change`)
+  if (await has(c.deleted)) throw new Error(`${c.deleted} was deleted but came back`)
+  if (!(await has(c.renamed.to)) || (await has(c.renamed.from))) throw new Error(`'${c.renamed.from}' did not come back as '${c.renamed.to}' only`)
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   const dirArg = argv.indexOf('--dir')
@@ -71,7 +100,7 @@ async function main(): Promise<void> {
   const keep = argv.includes('--keep') || dirArg >= 0
   await fs.mkdir(base, { recursive: true, mode: 0o700 })
   const p = (...parts: string[]): string => join(base, ...parts)
-  process.stdout.write(`${bold('roost demo')}: hub, two spokes, a mirror and two restores on 127.0.0.1, in ${base}\n`)
+  process.stdout.write(`${bold('roost demo')}: hub, two spokes, an incr, a mirror and two restores on 127.0.0.1, in ${base}\n`)
 
   step('Service data: a wiki and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
   await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 48 * 1024 * 1024 })
@@ -98,9 +127,15 @@ async function main(): Promise<void> {
     }
 
     for (const svc of ['wiki', 'forum']) {
-      step(`Back up ${svc}: tar, hash, sign, upload over SSH; the hub validates and accepts it`)
+      step(`Back up ${svc}: tar, hash, sign, upload over SSH; the hub validates and accepts it (a full: the first)`)
       await roost(['spoke', 'run', '--config', p(`spoke-${svc}`, 'spoke.yaml')])
     }
+
+    step('Change the wiki (modify a file, delete one, rename one) and back up again: the policy makes an incr')
+    const change = await changeWiki(p('data', 'wiki'))
+    const out = await roost(['spoke', 'run', '--config', p('spoke-wiki', 'spoke.yaml'), '--label', 'after-change'])
+    const incr = /^wiki (\d{8}T\d{6}Z-incr) /m.exec(out)?.[1]
+    if (!incr) throw new Error('the second run of the wiki did not make an incr')
 
     step('Hub status')
     await roost(['hub', 'status', '--config', p('hub', 'hub.yaml')])
@@ -113,13 +148,19 @@ async function main(): Promise<void> {
     await roost(['mirror', 'sync', '--config', p('mirror', 'mirror.yaml')])
     await roost(['mirror', 'verify', '--config', p('mirror', 'mirror.yaml')])
 
-    step('Restore the wiki from the hub (as its spoke would on a new machine) and compare')
-    await roost(['restore', 'wiki', '--from', 'hub', '--config', p('spoke-wiki', 'spoke.yaml'), '--to', p('restore-from-hub')])
+    step('Restore the wiki\'s incr from the hub (as its spoke would on a new machine): its chain, full then incr')
+    const restored = await roost(['restore', 'wiki', incr, '--from', 'hub', '--config', p('spoke-wiki', 'spoke.yaml'), '--to', p('restore-from-hub')])
+    if (!/\(chain \S+-full → \S+-incr\)/.test(restored)) throw new Error(`the restore of ${incr} did not replay the chain full → incr`)
     await compare(p('data', 'wiki'), p('restore-from-hub'), 'the wiki restored from the hub')
+    await checkChange(join(p('restore-from-hub'), p('data', 'wiki')), change)
+    process.stdout.write(green(`   ✓ the incr ${incr} restored through its chain equals the changed wiki: the modified file, the deletion and the rename are all there\n`))
 
     step("Restore the forum from the mirror's store and compare")
     await roost(['restore', 'forum', '--from', p('mirror', 'store'), '--config', p('mirror', 'mirror.yaml'), '--to', p('restore-from-mirror')])
     await compare(p('data', 'forum'), p('restore-from-mirror'), "the forum restored from the mirror's store")
+
+    step('Retention on the hub: what it keeps and why (a dry run changes nothing)')
+    await roost(['hub', 'prune', '--dry-run', '--config', p('hub', 'hub.yaml')])
   } finally {
     hub.kill('SIGTERM')
     await hub

@@ -1,23 +1,30 @@
 /**
- * The whole cycle, as the quick start runs it: a hub, two spokes with different data, a
- * mirror, a restore from the hub and one from the mirror's store. The demo checks itself;
- * this test checks its results again independently, so a demo that lied would fail here.
+ * The whole cycle, as the quick start runs it: a hub, two spokes with different data, each
+ * making a full; the wiki changed (a file modified, one deleted, one renamed) and backed up
+ * again as an incr; a mirror; the incr restored through its chain from the hub, and the forum
+ * from the mirror's store; the hub's retention as a dry run. The demo checks itself; this test
+ * checks its results again independently, so a demo that lied would fail here.
  */
 import t from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { execa } from 'execa'
-import { REPO } from '../helpers/roost.js'
+import { REPO, roost } from '../helpers/roost.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { openTree } from '../../lib/formats/tree.js'
+import { parseManifest, verifyManifest } from '../../lib/formats/manifest.js'
 import { readPublicKeyArg } from '../../lib/sign.js'
 
-t.test('hub, two spokes, a mirror, and bit-exact restores from the hub and from the mirror', async t => {
+const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false)
+
+t.test('hub, two spokes, an incr, a mirror, and bit-exact restores from the hub (through the chain) and from the mirror', async t => {
   const dir = join(t.testdir(), 'demo')
   const r = await execa(process.execPath, [join(REPO, 'dist', 'scripts', 'demo.js'), '--dir', dir], { reject: false, timeout: 240_000 })
   t.equal(r.exitCode, 0, 'the demo exits 0', { output: r.exitCode === 0 ? '' : `${r.stdout}\n${r.stderr}`.slice(-4000) })
   t.match(r.stdout, /the wiki restored from the hub is bit-exact/)
+  t.match(r.stdout, /the incr \S+-incr restored through its chain equals the changed wiki/)
   t.match(r.stdout, /the forum restored from the mirror's store is bit-exact/)
+  t.match(r.stdout, /wiki: keep 2, remove 0 \(dry run: nothing changed\)/, 'the demo shows the retention plan')
 
   for (const [svc, restored] of [['wiki', 'restore-from-hub'], ['forum', 'restore-from-mirror']] as const) {
     const source = join(dir, 'data', svc)
@@ -32,4 +39,27 @@ t.test('hub, two spokes, a mirror, and bit-exact restores from the hub and from 
   const mirrorTree = await read(join(dir, 'mirror', 'store'))
   t.same(Object.keys(hubTree.services).sort(), ['forum', 'wiki'], "the hub's index lists both services")
   t.same(mirrorTree, hubTree, "the mirror published exactly the hub's signed index")
+
+  // the wiki's chain: a full, then an incr whose signed manifest names the full as its parent
+  const wikiGens = Object.keys(hubTree.services.wiki!.generations).sort()
+  t.same(wikiGens.map(g => g.slice(-4)), ['full', 'incr'], 'the hub holds a full and an incr of the wiki (the dry run removed nothing)')
+  const [full, incr] = wikiGens as [string, string]
+  const spokeKey = await readPublicKeyArg(join(dir, 'spoke-wiki', 'keys', 'spoke_ed25519.pub'))
+  const manifest = parseManifest(await fs.readFile(join(dir, 'hub', 'store', 'wiki', incr, 'manifest.json'), 'utf8'))
+  t.ok(verifyManifest(manifest, spokeKey), "the incr's manifest is signed by the wiki's spoke")
+  t.match(manifest, { kind: 'incr', parent: full, base: null, label: 'after-change' }, 'the incr builds on the full and carries its label')
+  t.match(r.stdout, new RegExp(`chain ${full} → ${incr}`), 'the restore replayed the chain full → incr')
+
+  // the restore holds the change, which the full alone does not: so it came through the incr
+  const src = join(dir, 'data', 'wiki')
+  const restored = join(dir, 'restore-from-hub', src)
+  t.match(await fs.readFile(join(restored, 'config', 'app.ini'), 'utf8'), /changed=after-the-full\n$/, 'the modified file has its change')
+  t.notOk(await exists(join(restored, 'sessions', 'sess_007')), 'the deleted file is gone')
+  t.ok(await exists(join(restored, 'data', 'notes renamed.txt')), 'the renamed file is there under its new name')
+  t.notOk(await exists(join(restored, 'data', 'notes with spaces.txt')), 'and not under its old one')
+  const listed = await roost(['restore', 'wiki', full, '--list', '--json', '--from', join(dir, 'hub', 'store'), '--index-key', join(dir, 'hub', 'keys', 'index_ed25519.pub')])
+  t.equal(listed.exitCode, 0, 'the full can be listed', { stderr: listed.stderr })
+  const inFull = new Set((JSON.parse(listed.stdout) as { entries: Array<{ path: string }> }).entries.map(e => e.path))
+  t.ok(inFull.has(join(src, 'sessions', 'sess_007')) && inFull.has(join(src, 'data', 'notes with spaces.txt')), 'the full still holds the deleted file and the old name')
+  t.notOk(inFull.has(join(src, 'data', 'notes renamed.txt')), 'and not the new name')
 })
