@@ -4,7 +4,8 @@
  * commands, prints results (stdout) and maps every error to an exit code in one place.
  */
 import { Command, CommanderError } from 'commander'
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createLogger, type Logger } from './lib/log.js'
 import { EXIT, EXIT_HELP, RoostError, exitCodeFor } from './lib/errors.js'
 import type { Ctx, Output, RunAction } from './lib/cli.js'
@@ -45,7 +46,7 @@ export function buildProgram(state: { exitCode: number; log?: Logger }): Command
     .option('-v, --verbose', 'log debug detail')
     .option('-q, --quiet', 'log only warnings and errors')
     .showHelpAfterError()
-    .addHelpText('after', `\nRoles: roost hub …, roost spoke …, roost mirror …, roost restore …\n${EXIT_HELP}`)
+    .addHelpText('after', `\nRoles: roost hub …, roost spoke …, roost mirror …; from any tier: roost restore …, roost export …\n${EXIT_HELP}`)
     .exitOverride()
 
   const runAction: RunAction = (cmd, fn) =>
@@ -94,4 +95,15 @@ async function main(): Promise<void> {
   process.exitCode = state.exitCode
 }
 
-await main()
+/** True when this file is what node was asked to run (through a bin symlink too), not an import. */
+function isEntryPoint(): boolean {
+  const argv1 = process.argv[1]
+  if (!argv1) return false
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) await main()

@@ -100,7 +100,7 @@ function registerRun(role: Command, runAction: RunAction): void {
     .option('--kind <kind>', `generation kind (${KINDS.join('|')}); default: spoke.yaml's generations policy. The hub's demand for a full wins`)
     .option('--label <text>', 'tag the generation (e.g. pre-update); shown by list, kept in the manifest')
     .option('--bwlimit <size>', 'bytes per second on the wire, e.g. 2M (overrides upload.bwlimit)')
-    .option('--time-budget <duration>', 'most the whole run may take, e.g. 30m (overrides upload.budget); a cut upload resumes next run')
+    .option('--time-budget <duration>', 'a deadline counted from the start of the run, e.g. 30m (overrides upload.budget): uploads still going then are cut and resume next run; hooks and tar are never cut')
     .option('--wait <duration>', "how long to wait for the hub's verdict after the upload", '120s')
     .option('--config <file>', 'spoke.yaml (default /etc/roost/spoke.yaml or ROOST_CONFIG)')
     .option('--json', 'print the result as JSON')

@@ -31,7 +31,7 @@ export interface CycleOptions {
   label?: string | undefined
   /** `--bwlimit` in bytes per second (overrides upload.bwlimit). */
   bwlimit?: number | undefined
-  /** `--time-budget` in ms (overrides upload.budget): the whole run's deadline. */
+  /** `--time-budget` in ms (overrides upload.budget): the deadline, from the run's start, for its uploads. */
   timeBudgetMs?: number | undefined
   /** How long to wait for the hub's verdict (ms). */
   verdictTimeoutMs: number

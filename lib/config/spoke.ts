@@ -28,7 +28,7 @@ export const SpokeConfigSchema = z.strictObject({
     .strictObject({
       bwlimit: size.optional(),
       timeout: duration.default(6 * 3_600_000),
-      /** Most a whole run may take (`spoke run --time-budget`); a cut upload resumes next run. */
+      /** A deadline from the start of a run (`spoke run --time-budget`): uploads past it are cut and resume next run; hooks and tar are not cut. */
       budget: duration.optional(),
     })
     .prefault({}),
