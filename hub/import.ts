@@ -2,8 +2,9 @@
  * `roost hub import FILE`: takes an export (lib/export) back into the store through exactly
  * the validation an upload gets. The export is checked member by member before anything is
  * read (lib/export/read.ts); then, in one pass over it, each link the store does not hold yet
- * is decompressed into `accounts/<svc>/incoming/<gen>/data.tar`, its manifest.json written
- * last, and handed to `ingestArrival` — or, when `hub serve` is running and its watcher takes
+ * is put into `accounts/<svc>/incoming/<gen>/` as a spoke would upload it — a plain link's
+ * data.tar.zst decompressed into `data.tar`, an encrypted link's `data.tar.zst.age` copied
+ * unchanged (the hub holds no key) — its manifest.json written last, and handed to `ingestArrival` — or, when `hub serve` is running and its watcher takes
  * the arrival first, its verdict is awaited from the store and status.json. The key inside
  * the export is never trusted: hub.yaml's key for the service is what verifies.
  */
@@ -15,8 +16,8 @@ import { RoostError } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import { loadHubConfig, type HubPaths } from '../lib/config/hub.js'
 import { readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
-import { ARCHIVE, MANIFEST } from '../lib/layout.js'
-import { MANIFEST_MAX_BYTES } from '../lib/formats/manifest.js'
+import { ARCHIVE, ENCRYPTED_ARCHIVE, MANIFEST, STORED_ARCHIVE, storedArchiveName } from '../lib/layout.js'
+import { MANIFEST_MAX_BYTES, parseManifest } from '../lib/formats/manifest.js'
 import { parsePublicKey, readPrivateKey } from '../lib/sign.js'
 import { startChild, TolerantSink } from '../lib/proc/pipe.js'
 import { decompressArgs } from '../lib/zstd.js'
@@ -90,6 +91,28 @@ async function decompressInto(content: Readable, path: string, where: string): P
   }
 }
 
+/** Copies a member unchanged into `path` (a new file). */
+async function copyInto(content: Readable, path: string): Promise<void> {
+  await pipeline(content, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
+}
+
+/**
+ * Checks that a link's archive member is the one its manifest's shape stores (data.tar.zst,
+ * or data.tar.zst.age when encrypted). A manifest that does not parse is left to the hub,
+ * which rejects it as an upload. Throws EXPORT_INVALID. Pure.
+ */
+export function checkArchiveMember(archive: string, manifest: Buffer, where: string): void {
+  let want: string
+  try {
+    want = storedArchiveName(parseManifest(manifest.toString('utf8'), where))
+  } catch {
+    return
+  }
+  if (archive !== want) {
+    throw new RoostError('EXPORT_INVALID', `${where}: the link's manifest says its archive is ${want}, not ${archive}`, { hint: 'the export was altered; nothing of this link reached the hub' })
+  }
+}
+
 /** The verdict on an arrival someone else (hub serve's watcher) may be ingesting; ingests it here if the hub stops. */
 async function awaitOutcome(c: IngestContext, service: string, gen: string, manifest: Buffer, since: Date, takeTimeoutMs: number): Promise<LinkResult> {
   const incoming = join(incomingDir(c.paths, service), gen, MANIFEST)
@@ -113,8 +136,12 @@ async function awaitOutcome(c: IngestContext, service: string, gen: string, mani
   }
 }
 
-/** Puts one link into incoming (data.tar, then manifest.json last) and gets the hub's verdict on it. */
-async function importLink(c: IngestContext, service: string, gen: string, content: Readable, manifest: Buffer, o: { where: string; takeTimeoutMs: number }): Promise<LinkResult> {
+/**
+ * Puts one link into incoming as its upload (data.tar from data.tar.zst, or data.tar.zst.age
+ * as it is; then manifest.json last) and gets the hub's verdict on it.
+ */
+async function importLink(c: IngestContext, service: string, gen: string, archive: string, content: Readable, manifest: Buffer, o: { where: string; takeTimeoutMs: number }): Promise<LinkResult> {
+  checkArchiveMember(archive, manifest, o.where)
   const dir = join(incomingDir(c.paths, service), gen)
   await fs.mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err
@@ -123,7 +150,9 @@ async function importLink(c: IngestContext, service: string, gen: string, conten
     })
   })
   try {
-    await decompressInto(content, join(dir, ARCHIVE), o.where)
+    if (archive === ENCRYPTED_ARCHIVE) await copyInto(content, join(dir, ENCRYPTED_ARCHIVE))
+    else if (archive === STORED_ARCHIVE) await decompressInto(content, join(dir, ARCHIVE), o.where)
+    else throw new Error(`importLink: not an archive member: ${archive}`)
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true })
     throw err
@@ -169,7 +198,7 @@ async function importLinks(c: IngestContext, ex: OpenedExport, held: ReadonlySet
       await drain(content)
       r = await heldLink(c.paths, service, gen, manifests.get(gen)!)
     } else {
-      r = await importLink(c, service, gen, content, manifests.get(gen)!, { where, takeTimeoutMs })
+      r = await importLink(c, service, gen, part, content, manifests.get(gen)!, { where, takeTimeoutMs })
     }
     results.push(r)
     if (r.outcome === 'rejected') throw new StopImport()

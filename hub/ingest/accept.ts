@@ -1,10 +1,11 @@
 /**
- * Accepting an arrival. The staging folder (data.tar.zst from the pass, plus the manifest's
- * exact bytes) is made read-only, recorded in the books, and renamed into
- * store/<svc>/<generation>/: that rename is the commit point, and it never replaces anything.
- * Then the uploaded tar becomes the next upload's delta basis (incoming/.basis/last/data.tar,
- * and for a full also .basis/full/data.tar), the arrival folder goes, status.json is rewritten
- * and the index republished. A crash anywhere leaves either the arrival in incoming
+ * Accepting an arrival. The staging folder (the stored archive from the pass — data.tar.zst,
+ * or an encrypted service's data.tar.zst.age — plus the manifest's exact bytes) is made
+ * read-only, recorded in the books, and renamed into store/<svc>/<generation>/: that rename
+ * is the commit point, and it never replaces anything. Then a plain upload's tar becomes the
+ * next upload's delta basis (incoming/.basis/last/data.tar, and for a full also
+ * .basis/full/data.tar) while an encrypted accept removes any basis (see basis.ts), the
+ * arrival folder goes, status.json is rewritten and the index republished. A crash anywhere leaves either the arrival in incoming
  * (re-ingested on restart) or a stored generation whose clean-up `finishAccept` redoes.
  * The caller holds the store lock (hub/store-lock.ts) from the commit to the end of the clean-up.
  */
@@ -13,7 +14,7 @@ import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { hashFile, type Digest } from '../../lib/fsx/hash.js'
 import { ensureDir, renameNoReplace, writeFileAtomic } from '../../lib/fsx/atomic.js'
-import { ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../../lib/layout.js'
+import { ARCHIVE, MANIFEST, storedArchiveName } from '../../lib/layout.js'
 import type { Manifest } from '../../lib/formats/manifest.js'
 import type { HubConfig, HubPaths } from '../../lib/config/hub.js'
 import type { PrivateKey } from '../../lib/sign.js'
@@ -22,7 +23,7 @@ import { booksDir, writeRecord, type BookRecord } from '../books.js'
 import { writeServiceStatus } from '../service-status.js'
 import { publishIndex } from '../index/publish.js'
 import { arrivalDir, pendingMark } from './gather.js'
-import { renewBasis } from './basis.js'
+import { dropBasis, renewBasis } from './basis.js'
 
 /** What one ingest needs: the config as it is now, the hub's folders, the index key, a clock. */
 export interface IngestContext {
@@ -62,13 +63,15 @@ function digestOf(data: Buffer): Digest {
 }
 
 /**
- * Moves a staging folder holding data.tar.zst into the store with the manifest's exact
- * bytes, read-only, after writing its books record. Never replaces an existing generation.
+ * Moves a staging folder holding the stored archive (`storedArchiveName(m)`) into the store
+ * with the manifest's exact bytes, read-only, after writing its books record under the
+ * archive's real name. Never replaces an existing generation.
  */
 export async function commitGeneration(c: IngestContext, m: Manifest, manifestBytes: Buffer, staging: string, stored: Digest): Promise<BookRecord> {
+  const archive = storedArchiveName(m)
   await writeSynced(join(staging, MANIFEST), manifestBytes, 0o444)
-  await fs.chmod(join(staging, STORED_ARCHIVE), 0o444)
-  const record = recordOf(m, c.now(), { [MANIFEST]: digestOf(manifestBytes), [STORED_ARCHIVE]: { sha256: stored.sha256, bytes: stored.bytes } })
+  await fs.chmod(join(staging, archive), 0o444)
+  const record = recordOf(m, c.now(), { [MANIFEST]: digestOf(manifestBytes), [archive]: { sha256: stored.sha256, bytes: stored.bytes } })
   await writeRecord(c.paths, record)
   await setPendingMark(c.paths, m.service, m.generation)
   await ensureDir(c.paths.store, 0o755)
@@ -88,7 +91,7 @@ export async function ensureRecord(c: IngestContext, m: Manifest): Promise<void>
   if (await fs.lstat(file).then(() => true, () => false)) return
   const dir = join(c.paths.store, m.service, m.generation)
   const files: BookRecord['files'] = {}
-  for (const name of [MANIFEST, STORED_ARCHIVE]) files[name] = await hashFile(join(dir, name))
+  for (const name of [MANIFEST, storedArchiveName(m)]) files[name] = await hashFile(join(dir, name))
   await writeRecord(c.paths, recordOf(m, c.now(), files))
 }
 
@@ -107,15 +110,20 @@ function recordOf(m: Manifest, accepted: Date, files: BookRecord['files']): Book
 }
 
 /**
- * After the commit: keeps the uploaded tar as the next upload's delta basis (see renewBasis),
- * removes the arrival folder, rewrites status.json and republishes the index.
- * Safe to run again for a generation already finished.
+ * After the commit: keeps a plain upload's tar as the next upload's delta basis (see
+ * renewBasis) or, for an encrypted generation, removes the service's basis (see dropBasis);
+ * removes the arrival folder (and the uploaded archive in it), rewrites status.json and
+ * republishes the index. Safe to run again for a generation already finished.
  */
 export async function finishAccept(c: IngestContext, m: Manifest): Promise<{ serial: number }> {
   const dir = arrivalDir(c.paths, m.service, m.generation)
-  const tar = join(dir, ARCHIVE)
-  const st = await fs.lstat(tar).catch(() => undefined)
-  if (st?.isFile() && !(await renewBasis(c.paths, m.service, m.kind, tar))) c.log.warn({ service: m.service }, 'incoming/.basis kept changing under the hub; the next upload has no delta basis')
+  if (m.encryption !== null) {
+    await dropBasis(c.paths, m.service)
+  } else {
+    const tar = join(dir, ARCHIVE)
+    const st = await fs.lstat(tar).catch(() => undefined)
+    if (st?.isFile() && !(await renewBasis(c.paths, m.service, m.kind, tar))) c.log.warn({ service: m.service }, 'incoming/.basis kept changing under the hub; the next upload has no delta basis')
+  }
   await fs.rm(dir, { recursive: true, force: true })
   await writeServiceStatus(c.paths, m.service, { kind: 'accepted', generation: m.generation, full: m.kind === 'full' }, c.now())
   const published = await publishIndex({ paths: c.paths, config: c.config, indexKey: c.indexKey, now: c.now(), log: c.log })

@@ -9,6 +9,10 @@
  * it is a regular file in real folders, and the new folder is renamed into place. A spoke that
  * spoils its basis only loses efficiency: hashes still decide. The old layout's
  * `.basis/data.tar` goes with the old folder.
+ *
+ * An encrypted service keeps no basis: its ciphertext differs on every run, so a basis saves
+ * nothing, and the hub must hold none of its plaintext once it has switched to encryption.
+ * Its accept removes whatever `.basis` the service had (`dropBasis`).
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -53,6 +57,24 @@ async function swapIn(fresh: string, target: string, side: string): Promise<bool
   return false
 }
 
+/** Moves the leftovers of an earlier, interrupted renewal out of the way. */
+async function clearLeftovers(side: string): Promise<void> {
+  for (const name of (await fs.readdir(side)).filter(n => LEFTOVER_RE.test(n))) await removeTree(join(side, name))
+}
+
+/**
+ * Removes the service's `.basis` (the plaintext tars of its last accepted generations), as an
+ * encrypted accept must: moved out of incoming whole (never followed), then deleted. Safe to
+ * run again. The caller holds the store lock.
+ */
+export async function dropBasis(paths: HubPaths, service: string): Promise<void> {
+  const side = ingestingDir(paths, service)
+  await fs.mkdir(side, { recursive: true, mode: 0o700 })
+  await clearLeftovers(side)
+  const old = join(side, `.basis-old-${randomBytes(6).toString('hex')}`)
+  if (await moveIfThere(join(paths.accounts, service, 'incoming', BASIS_DIR), old)) await removeTree(old)
+}
+
 /**
  * Makes `tar` (an accepted generation's uploaded data.tar, moved, not copied) the service's
  * `.basis/last/data.tar`, and for a full also its `.basis/full/data.tar` (a hard link: one
@@ -63,7 +85,7 @@ async function swapIn(fresh: string, target: string, side: string): Promise<bool
 export async function renewBasis(paths: HubPaths, service: string, kind: Kind, tar: string): Promise<boolean> {
   const side = ingestingDir(paths, service)
   await fs.mkdir(side, { recursive: true, mode: 0o700 })
-  for (const name of (await fs.readdir(side)).filter(n => LEFTOVER_RE.test(n))) await removeTree(join(side, name))
+  await clearLeftovers(side)
   const tag = randomBytes(6).toString('hex')
   const fresh = join(side, `.basis-new-${tag}`)
   const old = join(side, `.basis-old-${tag}`)

@@ -2,7 +2,12 @@
  * Decides whether an arrival in a service's incoming may enter the store. Pure: reads no
  * files and starts nothing. Called twice per arrival: first with the cheap facts (schema,
  * service, signature, replay, chain, files present, sizes), then, after the one streaming
- * pass over data.tar, with `pass` set (sha256, tar listing, counts, quota).
+ * pass over the uploaded archive, with `pass` set (sha256, tar listing, counts, quota).
+ *
+ * Two shapes of generation arrive (lib/formats/manifest.ts): a plain one uploads `data.tar`
+ * (compression none, no encryption), which the hub lists and counts; an encrypted one uploads
+ * `data.tar.zst.age` (compression zstd, at least one recipient), which the hub holds no key
+ * for: its size, sha256 and quota are checked, its counts cannot be.
  *
  * Chains: while the hub wants a full (status.json `wantFull`), a diff or incr is rejected
  * (ARRIVAL_FULL_REQUIRED); a diff or incr whose base or parent is not in the store, or belongs
@@ -14,7 +19,7 @@
 import { verifyManifest, type Counts, type Manifest } from '../../lib/formats/manifest.js'
 import { GENERATION_RE } from '../../lib/formats/names.js'
 import { parsePublicKey } from '../../lib/sign.js'
-import { ARCHIVE, MANIFEST } from '../../lib/layout.js'
+import { ARCHIVE, ENCRYPTED_ARCHIVE, MANIFEST } from '../../lib/layout.js'
 import { formatBytes } from '../../lib/config/units.js'
 import type { WantFullReason } from '../../lib/formats/status.js'
 
@@ -53,15 +58,16 @@ export type ManifestFact =
   | { state: 'invalid'; problem: string }
   | { state: 'parsed'; manifest: Manifest; bytes: number }
 
-/** What the one pass over data.tar measured. */
+/** What the one pass over the uploaded archive measured. */
 export interface PassFacts {
   sha256: string
   bytes: number
-  /** False when `tar --list` failed (truncated, garbage). */
-  listed: boolean
+  /** False when `tar --list` failed (truncated, garbage); absent for ciphertext, which is never listed. */
+  listed?: boolean
   listProblem?: string
-  counts: Counts
-  /** Bytes the generation will take in the store (data.tar.zst + manifest.json). */
+  /** The listing's counts; absent for ciphertext. */
+  counts?: Counts
+  /** Bytes the generation will take in the store (its stored archive + manifest.json). */
   storedBytes: number
 }
 
@@ -124,6 +130,27 @@ export function describeWantFull(reason: string | null, lastReset: string | null
   return (reason && WHY[reason]) ?? `its status.json asks for one${reason ? ` (${reason})` : ''}`
 }
 
+/** A recipient as manifests name it: a fingerprint, never a key (lib/age.ts recipientFingerprint). */
+const RECIPIENT_RE = /^age:[0-9a-f]{16}$/
+
+/** One archive per generation, in one of the two shapes (see the top of this file). */
+function checkArchiveShape(m: Manifest): Verdict | undefined {
+  const name = m.files[0]!.name
+  if (m.files.length !== 1) return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST} lists ${m.files.length} files; this hub stores one archive per generation (${ARCHIVE}, or ${ENCRYPTED_ARCHIVE} when encrypted)`)
+  if (m.encryption === null) {
+    if (name !== ARCHIVE) return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST} lists '${name}' for an unencrypted generation; this hub takes one uncompressed ${ARCHIVE}`)
+    if (m.compression !== 'none') return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST} says compression '${m.compression}' for an unencrypted generation; this hub takes one uncompressed ${ARCHIVE} and compresses it itself`)
+    return undefined
+  }
+  const { recipients } = m.encryption
+  if (recipients.length === 0) return reject('ARRIVAL_BAD_MANIFEST', `${MANIFEST} says the archive is encrypted but names no recipient; an encrypted generation names every recipient by fingerprint`)
+  const odd = recipients.find(r => !RECIPIENT_RE.test(r))
+  if (odd !== undefined) return reject('ARRIVAL_BAD_MANIFEST', `${MANIFEST}: recipient '${odd.slice(0, 80)}' is not a fingerprint like age:0123456789abcdef`)
+  if (name !== ENCRYPTED_ARCHIVE) return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST} lists '${name}' for an encrypted generation; this hub takes one ${ENCRYPTED_ARCHIVE} (tar, zstd, then age)`)
+  if (m.compression !== 'zstd') return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST} says compression '${m.compression}' for an encrypted generation; ${ENCRYPTED_ARCHIVE} is compressed with zstd before age encrypts it`)
+  return undefined
+}
+
 /** Schema-level problems the zod schema cannot see: kind, chain fields, what this hub can store. */
 function checkShape(m: Manifest): Verdict | undefined {
   const idKind = GENERATION_RE.exec(m.generation)?.[1]
@@ -134,10 +161,7 @@ function checkShape(m: Manifest): Verdict | undefined {
   if (m.base !== null && !m.base.endsWith('-full')) return reject('ARRIVAL_BAD_MANIFEST', `${MANIFEST}: base ${m.base} is not a full`)
   const before = m.base ?? m.parent
   if (before !== null && before >= m.generation) return reject('ARRIVAL_BAD_MANIFEST', `${MANIFEST}: ${before} is not older than ${m.generation}`)
-  if (m.files.length !== 1 || m.files[0]!.name !== ARCHIVE || m.compression !== 'none' || m.encryption !== null) {
-    return reject('ARRIVAL_UNSUPPORTED', `${MANIFEST}: this hub stores one uncompressed, unencrypted ${ARCHIVE} per generation`)
-  }
-  return undefined
+  return checkArchiveShape(m)
 }
 
 function checkIdentity(f: ArrivalFacts, m: Manifest): Verdict | undefined {
@@ -189,14 +213,22 @@ function checkPass(f: ArrivalFacts, m: Manifest, p: PassFacts): Verdict | undefi
   const want = m.files[0]!
   if (p.bytes !== want.bytes) return reject('ARRIVAL_SIZE_MISMATCH', `'${want.name}' read as ${p.bytes} bytes; ${MANIFEST} says ${want.bytes}`)
   if (p.sha256 !== want.sha256) return reject('ARRIVAL_HASH_MISMATCH', `'${want.name}' has sha256 ${p.sha256}; ${MANIFEST} says ${want.sha256}`)
-  if (!p.listed) return reject('ARRIVAL_NOT_A_TAR', `'${want.name}' is not a readable tar archive${p.listProblem ? `: ${p.listProblem}` : ''}`)
+  // ciphertext: the hub holds no key, so the listing and counts are the restore's to check
+  const bad = m.encryption === null ? checkListing(m, p) : undefined
+  if (bad) return bad
+  if (f.quota !== undefined && f.storedBytes + p.storedBytes > f.quota) {
+    return reject('ARRIVAL_OVER_QUOTA', `'${f.account}' would hold ${formatBytes(f.storedBytes + p.storedBytes)} with this generation; its quota is ${formatBytes(f.quota)}`)
+  }
+  return undefined
+}
+
+function checkListing(m: Manifest, p: PassFacts): Verdict | undefined {
+  const want = m.files[0]!
+  if (!p.listed || !p.counts) return reject('ARRIVAL_NOT_A_TAR', `'${want.name}' is not a readable tar archive${p.listProblem ? `: ${p.listProblem}` : ''}`)
   for (const k of COUNTED) {
     if (p.counts[k] !== m.counts[k]) return reject('ARRIVAL_COUNT_MISMATCH', `'${want.name}' lists ${p.counts[k]} ${k}; ${MANIFEST} says ${m.counts[k]}`)
   }
   if (m.counts.bytes !== p.bytes) return reject('ARRIVAL_COUNT_MISMATCH', `'${want.name}' has ${p.bytes} bytes before compression; ${MANIFEST}'s counts say ${m.counts.bytes}`)
-  if (f.quota !== undefined && f.storedBytes + p.storedBytes > f.quota) {
-    return reject('ARRIVAL_OVER_QUOTA', `'${f.account}' would hold ${formatBytes(f.storedBytes + p.storedBytes)} with this generation; its quota is ${formatBytes(f.quota)}`)
-  }
   return undefined
 }
 

@@ -6,12 +6,10 @@
  * `c.retain` is false). The staging folder is always gone afterwards (renamed into the store, or removed).
  */
 import { promises as fs } from 'node:fs'
-import { join } from 'node:path'
-import { ARCHIVE } from '../../lib/layout.js'
 import type { Manifest } from '../../lib/formats/manifest.js'
 import { checkArrival, type ArrivalCode, type Verdict } from './check-arrival.js'
 import { gatherArrival, gatherHistory, takeArrival } from './gather.js'
-import { streamArrival } from './pass.js'
+import { passArrival } from './pass.js'
 import { commitGeneration, ensureRecord, finishAccept, makeStaging, type IngestContext } from './accept.js'
 import { rejectArrival } from './reject.js'
 import { withStoreLock } from '../store-lock.js'
@@ -57,7 +55,7 @@ export async function ingestArrival(c: IngestContext, service: string, folder: s
   const started = Date.now()
   const staging = await makeStaging(c.paths, service, m.generation)
   try {
-    const r = await streamArrival(join(g.dir, ARCHIVE), staging)
+    const r = await passArrival(m, g.dir, staging)
     const storedBytes = r.stored.bytes + (g.manifestBytes?.length ?? 0)
     return await withStoreLock(c.paths, async (): Promise<IngestOutcome> => {
       const history = await gatherHistory(c.paths, service, folder, g.manifestBytes)

@@ -3,28 +3,27 @@
  * or incr up to it) as one self-contained tar a person can carry (format in format.ts).
  * Every manifest is read through `readVerifiedManifest`; every stored archive is read once,
  * and in that one pass copied into the export, hashed (against the signed index, when the
- * source has one) and decompressed to hash the tar (against the signed manifest). The
+ * source has one) and, for a plain link, decompressed to hash the tar (against the signed
+ * manifest); an encrypted link's ciphertext is copied as it is (copy-archive.ts). The
  * export is written under a temp name beside FILE and only renamed to FILE after every
  * check passed: a failure leaves no FILE.
  */
-import { constants, createWriteStream, promises as fs, readFileSync } from 'node:fs'
+import { createWriteStream, promises as fs, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../log.js'
-import { RoostError, isRoostError } from '../errors.js'
+import { RoostError } from '../errors.js'
 import { assertName, isGenerationId } from '../formats/names.js'
 import { dependsOn, resolveChain } from '../formats/chain.js'
 import type { Manifest } from '../formats/manifest.js'
-import { ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../layout.js'
+import { MANIFEST } from '../layout.js'
 import { fsyncPath } from '../fsx/atomic.js'
-import { fanOut, HashSink, type Digest } from '../fsx/hash.js'
-import { startChild, TolerantSink } from '../proc/pipe.js'
-import { decompressArgs } from '../zstd.js'
 import { readVerifiedManifest } from '../stores/verified-manifest.js'
 import { fetchManifestOnly, type FetchedGeneration, type StoreReader } from '../stores/store-reader.js'
 import { chooseGeneration } from '../restore/choose.js'
 import { EXPORT_FORMAT, EXPORT_INFO, renderExportInfo, type ExportInfo } from './format.js'
 import { TarOut } from './tar-writer.js'
+import { copyVerified } from './copy-archive.js'
 
 export interface ExportOptions {
   reader: StoreReader
@@ -103,47 +102,6 @@ async function fetchLink(reader: StoreReader, service: string, link: Link): Prom
   } catch (err) {
     await fetched.cleanup()
     throw err
-  }
-}
-
-function same(d: Digest, want: { bytes: number; sha256: string }): boolean {
-  return d.bytes === want.bytes && d.sha256 === want.sha256
-}
-
-function mismatch(what: string, got: Digest, signed: string, want: { bytes: number; sha256: string }): RoostError {
-  return new RoostError('HASH_MISMATCH', `${what}: sha256 ${got.sha256} (${got.bytes} bytes) differs from the ${signed} (${want.sha256}, ${want.bytes} bytes)`, {
-    hint: 'this copy is corrupt or was tampered with; no export was written. Export from another tier (hub, mirror)',
-  })
-}
-
-/** Copies a link's data.tar.zst into the export in one read, checking both hashes on the way. */
-async function copyVerified(tar: TarOut, link: Link, fetched: FetchedGeneration, label: string, mtime: Date): Promise<void> {
-  const path = join(fetched.dir, STORED_ARCHIVE)
-  const want = link.manifest.files.find(f => f.name === ARCHIVE)
-  if (!want) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest lists no ${ARCHIVE}`)
-  const stored = fetched.expected?.[STORED_ARCHIVE]
-  const h = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined)
-  if (!h) throw new RoostError('HASH_MISMATCH', `${path} is missing or not a regular file (${label})`)
-  try {
-    const st = await h.stat()
-    if (!st.isFile() || st.size === 0) throw new RoostError('HASH_MISMATCH', `${path} is not a regular file with data (${label})`)
-    const member = await tar.begin({ name: `${link.generation}/${STORED_ARCHIVE}`, size: st.size, mtime })
-    const storedSink = new HashSink()
-    const tarSink = new HashSink()
-    const zstd = startChild(decompressArgs(), { stdout: tarSink, code: 'ZSTD_FAILED', what: `zstd -d of ${path}` })
-    const src = h.createReadStream({ start: 0, end: st.size - 1, highWaterMark: 1 << 20, autoClose: false })
-    const [copy, zstdExit] = await Promise.allSettled([fanOut(src, [storedSink, new TolerantSink(zstd.stdin!), member.sink]), zstd.done])
-    src.destroy()
-    const missing = [copy, zstdExit].find(r => r.status === 'rejected' && isRoostError(r.reason, 'TOOL_MISSING'))
-    if (missing?.status === 'rejected') throw missing.reason
-    if (copy.status === 'rejected') throw copy.reason
-    const [storedDigest, tarDigest] = [storedSink.digest(), tarSink.digest()]
-    if (stored && !same(storedDigest, stored)) throw mismatch(`${path} (${label})`, storedDigest, 'signed index', stored)
-    if (!same(tarDigest, want)) throw mismatch(`${path} (${label}): the decompressed tar`, tarDigest, 'signed manifest', want)
-    if (zstdExit.status === 'rejected') throw zstdExit.reason
-    await member.close()
-  } finally {
-    await h.close()
   }
 }
 

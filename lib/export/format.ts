@@ -1,15 +1,16 @@
 /**
  * The export file (format `roost-export/1`): one POSIX tar a person can carry, holding
- * `roost-export.json` first, then `<generation>/manifest.json` and `<generation>/data.tar.zst`
- * for every link of a generation's chain, oldest (the full) first — regular files only, no
- * folders, no links. This module is pure: the schema of roost-export.json, the member names
+ * `roost-export.json` first, then `<generation>/manifest.json` and the link's stored archive
+ * (`<generation>/data.tar.zst`, or `<generation>/data.tar.zst.age` for an encrypted service,
+ * copied as the store holds it) for every link of a generation's chain, oldest (the full)
+ * first — regular files only, no folders, no links. This module is pure: the schema of roost-export.json, the member names
  * an export must hold, and the checks of a `tar --list --verbose` listing against them.
  */
 import { z } from 'zod'
 import { RoostError } from '../errors.js'
 import { GENERATION_RE, NAME_RE } from '../formats/names.js'
 import { describeIssues, MANIFEST_MAX_BYTES } from '../formats/manifest.js'
-import { MANIFEST, STORED_ARCHIVE } from '../layout.js'
+import { ENCRYPTED_ARCHIVE, MANIFEST, STORED_ARCHIVE } from '../layout.js'
 
 export const EXPORT_FORMAT = 'roost-export/1'
 /** The first member of every export. */
@@ -58,9 +59,15 @@ export function parseExportInfo(text: string, where: string): ExportInfo {
   return info
 }
 
-/** The member names an export of `chain` holds, in order. Pure. */
-export function exportMembers(chain: readonly string[]): string[] {
-  return [EXPORT_INFO, ...chain.flatMap(g => [`${g}/${MANIFEST}`, `${g}/${STORED_ARCHIVE}`])]
+/** The names a link's archive may have in an export: as the store holds it, plain or encrypted. */
+export const EXPORT_ARCHIVES: readonly string[] = [STORED_ARCHIVE, ENCRYPTED_ARCHIVE]
+
+/**
+ * The member names an export of `chain` holds, in order; `archiveOf` names each link's archive
+ * (its `storedArchiveName`; data.tar.zst by default). Pure.
+ */
+export function exportMembers(chain: readonly string[], archiveOf: (generation: string) => string = () => STORED_ARCHIVE): string[] {
+  return [EXPORT_INFO, ...chain.flatMap(g => [`${g}/${MANIFEST}`, `${g}/${archiveOf(g)}`])]
 }
 
 /** One member as `tar --list --verbose` shows it. */
@@ -72,8 +79,8 @@ export interface ListedMember {
 }
 
 const LISTING_RE = /^(\S)\S*\s+\d+\/\d+\s+(\d+)\s+\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\s(.*)$/
-/** `roost-export.json`, `<generation>/manifest.json` or `<generation>/data.tar.zst`. */
-const MEMBER_RE = /^(?:roost-export\.json|\d{8}T\d{6}Z-(?:full|diff|incr)\/(?:manifest\.json|data\.tar\.zst))$/
+/** `roost-export.json`, `<generation>/manifest.json`, `<generation>/data.tar.zst` or `<generation>/data.tar.zst.age`. */
+const MEMBER_RE = /^(?:roost-export\.json|\d{8}T\d{6}Z-(?:full|diff|incr)\/(?:manifest\.json|data\.tar\.zst(?:\.age)?))$/
 
 /** One line of `tar --list --verbose --numeric-owner --full-time --quoting-style=escape`. Throws EXPORT_INVALID. */
 export function parseListingLine(line: string, where: string): ListedMember {
@@ -111,10 +118,15 @@ export function checkListing(members: readonly ListedMember[], where: string): v
   }
 }
 
-/** Checks that the listing holds exactly the members of the chain roost-export.json names, in order. Throws EXPORT_INVALID. Pure. */
+/**
+ * Checks that the listing holds exactly the members of the chain roost-export.json names, in
+ * order, each link's archive under one of its two names (which one must match the link's
+ * manifest: the importer checks that when it reads them). Throws EXPORT_INVALID. Pure.
+ */
 export function checkMembers(members: readonly ListedMember[], info: ExportInfo, where: string): void {
-  const want = exportMembers(info.chain)
   const got = members.map(m => m.name)
+  const names = new Set(got)
+  const want = exportMembers(info.chain, g => (names.has(`${g}/${ENCRYPTED_ARCHIVE}`) ? ENCRYPTED_ARCHIVE : STORED_ARCHIVE))
   const i = want.findIndex((name, k) => got[k] !== name)
   if (i >= 0) throw new RoostError('EXPORT_INVALID', `${where}: member ${i + 1} is ${got[i] === undefined ? 'missing' : `'${got[i]}'`}; ${EXPORT_INFO} says it is '${want[i]}'`)
   if (got.length > want.length) throw new RoostError('EXPORT_INVALID', `${where}: member '${got[want.length]}' is not in the chain ${EXPORT_INFO} names`)

@@ -16,7 +16,7 @@ import { importExport, type ImportResult } from '../../hub/import.js'
 import { makeChainStore } from '../lib/export/make-chain.js'
 import { exportFrom, listFiles, pack, replaceMember, unpack, zstd, type Member } from '../lib/export/kit.js'
 import { makeKey } from '../lib/stores/make-store.js'
-import { fingerprintStore, makeHub, type TestHub } from './ingest/kit.js'
+import { ageKeygen, fingerprintStore, makeHub, type TestHub } from './ingest/kit.js'
 
 const dir = t.testdir()
 const c = await makeChainStore(join(dir, 'chain'), 3)
@@ -27,12 +27,19 @@ await exportFrom(c, F, full)
 await exportFrom(c, I2, chain)
 const good = await unpack(chain, join(dir, 'good'))
 const other = await makeKey(dir, 'other')
+// an encrypted service's chain (a full and an incr), sealed with the real zstd and age
+const age = await ageKeygen(join(dir, 'age'), 'identity')
+const e = await makeChainStore(join(dir, 'sealed'), 2, 'wiki', { age, largeBytes: 128 * 1024 })
+const [EF, EI] = e.gens as [string, string]
+const sealedFile = join(dir, 'sealed.tar')
+await exportFrom(e, EI, sealedFile)
+const sealedGood = await unpack(sealedFile, join(dir, 'sealed-good'))
 
 const run = (hub: TestHub, file: string): Promise<ImportResult> => importExport({ configFile: join(hub.root, 'hub.yaml'), file, log: silentLogger(), now: () => new Date() })
 const sha = (p: string): string => createHash('sha256').update(execFileSync('zstd', ['-d', '-q', '-c', p], { maxBuffer: 1 << 28 })).digest('hex')
 
-async function freshHub(name: string): Promise<TestHub> {
-  return makeHub(join(dir, name), { wiki: { key: c.key.public.line } })
+async function freshHub(name: string, key = c.key.public.line): Promise<TestHub> {
+  return makeHub(join(dir, name), { wiki: { key } })
 }
 
 t.test('imports a whole chain into an empty store; a second import skips what is held', async t => {
@@ -68,6 +75,41 @@ t.test('the key named inside the export is not trusted: hub.yaml says which key 
   const r = await run(hub, file)
   t.equal(r.exportKeyMatches, false, 'the mismatch is reported')
   t.same(r.links.map(l => l.outcome), ['accepted', 'accepted', 'accepted'], "and the manifests verify with hub.yaml's key")
+})
+
+t.test('an encrypted chain imports into a second hub as the same ciphertext, and the hub keeps no plaintext', async t => {
+  const hub = await freshHub('hub-sealed', e.key.public.line)
+  t.same((await run(hub, sealedFile)).links, [EF, EI].map(generation => ({ generation, outcome: 'accepted' })))
+  for (const g of [EF, EI]) {
+    const stored = join(hub.paths.store, 'wiki', g)
+    t.same((await fs.readdir(stored)).sort(), ['data.tar.zst.age', 'manifest.json'], `${g}: the ciphertext and the manifest, nothing else`)
+    t.ok((await fs.readFile(join(stored, 'data.tar.zst.age'))).equals(await fs.readFile(join(e.store, 'wiki', g, 'data.tar.zst.age'))), `${g}: byte for byte the exported ciphertext`)
+  }
+  const tree = JSON.parse(await fs.readFile(join(hub.paths.store, 'TREE.json'), 'utf8'))
+  t.same(tree.services.wiki.generations[EI].files, e.records[1]!.files, "the new index lists the same files as the source's")
+  t.same(await listFiles(join(hub.paths.accounts, 'wiki')), [], 'no .basis and no upload left in the account')
+  t.same((await run(hub, sealedFile)).links.map(l => l.outcome), ['held', 'held'])
+})
+
+t.test("an archive member named for the other shape than its manifest's is an invalid export", async t => {
+  const rename = (members: Member[], from: string, to: string): Member[] => members.map(m => (m.name === from ? { ...m, name: to } : m))
+  const cases: Array<[string, string, Member[], TestHub]> = [
+    ['plain', F, rename(good, `${F}/data.tar.zst`, `${F}/data.tar.zst.age`), await freshHub('hub-shape-plain')],
+    ['encrypted', EF, rename(sealedGood, `${EF}/data.tar.zst.age`, `${EF}/data.tar.zst`), await freshHub('hub-shape-sealed', e.key.public.line)],
+  ]
+  for (const [what, gen, members, hub] of cases) {
+    const file = join(dir, `shape-${what}.tar`)
+    await pack(file, members)
+    await expectRefused(t, hub, file, { code: 'EXPORT_INVALID', message: new RegExp(`${gen}/data.tar.zst.*manifest says its archive is data.tar.zst`) })
+  }
+})
+
+t.test('a flipped ciphertext byte in an export is rejected by the hub with ARRIVAL_HASH_MISMATCH', async t => {
+  const hub = await freshHub('hub-sealed-flipped', e.key.public.line)
+  const file = join(dir, 'sealed-flipped.tar')
+  const at = sealedGood.findIndex(m => m.name === `${EI}/data.tar.zst.age`)
+  await pack(file, replaceMember(sealedGood, `${EI}/data.tar.zst.age`, flipped(sealedGood[at]!.data, 300)))
+  await expectRefused(t, hub, file, { code: 'IMPORT_REJECTED', message: new RegExp(`${EI}.*ARRIVAL_HASH_MISMATCH`), stored: [EF] })
 })
 
 interface Hostile {

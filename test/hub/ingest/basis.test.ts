@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { renewBasis } from '../../../hub/ingest/basis.js'
+import { dropBasis, renewBasis } from '../../../hub/ingest/basis.js'
 import type { HubPaths } from '../../../lib/config/hub.js'
 
 function hubAt(root: string): HubPaths {
@@ -82,4 +82,26 @@ t.test('a file where .basis belongs is replaced by the folder', async t => {
   await fs.writeFile(join(incoming, '.basis'), 'not a folder')
   await renewBasis(paths, 'wiki', 'full', await upload('F1'))
   t.equal(await read(join(incoming, '.basis', 'full', 'data.tar')), 'F1')
+})
+
+t.test('dropBasis removes the whole .basis (an encrypted service keeps none), and again is a no-op', async t => {
+  const { paths, incoming, upload } = await setup(t)
+  await renewBasis(paths, 'wiki', 'full', await upload('F1'))
+  await renewBasis(paths, 'wiki', 'incr', await upload('I1'))
+  await dropBasis(paths, 'wiki')
+  t.same(await fs.readdir(incoming), [], '.basis is gone')
+  t.same((await fs.readdir(join(paths.accounts, 'wiki', 'ingesting'))).filter(n => n.startsWith('.')), [], 'no work folders left behind')
+  await dropBasis(paths, 'wiki')
+  t.same(await fs.readdir(incoming), [])
+})
+
+t.test("dropBasis on a .basis symlinked to another service's removes the link, not the target", async t => {
+  const { paths, incoming } = await setup(t)
+  const victim = join(paths.accounts, 'blog', 'incoming', '.basis')
+  await fs.mkdir(join(victim, 'full'), { recursive: true })
+  await fs.writeFile(join(victim, 'full', 'data.tar'), 'VICTIM')
+  await fs.symlink(victim, join(incoming, '.basis'))
+  await dropBasis(paths, 'wiki')
+  t.same(await fs.readdir(incoming), [], 'the link is gone')
+  t.equal(await read(join(victim, 'full', 'data.tar')), 'VICTIM', "the other service's basis is where it was")
 })

@@ -37,7 +37,20 @@ function facts(m: Manifest = sign(), over: Partial<ArrivalFacts> = {}): ArrivalF
   }
 }
 
-const goodPass: PassFacts = { sha256: TAR.sha256, bytes: TAR.bytes, listed: true, counts: { ...TAR.counts, bytes: 0 }, storedBytes: 3000 }
+const goodCounts = { ...TAR.counts, bytes: 0 }
+const goodPass: PassFacts = { sha256: TAR.sha256, bytes: TAR.bytes, listed: true, counts: goodCounts, storedBytes: 3000 }
+
+// an encrypted service's arrival: data.tar.zst.age, hashed as ciphertext; counts.bytes is the tar's size
+const AGE = { sha256: 'ef'.repeat(32), bytes: 4321 }
+const ENCRYPTED: Partial<UnsignedManifest> = {
+  files: [{ name: 'data.tar.zst.age', ...AGE }],
+  compression: 'zstd',
+  encryption: { recipients: ['age:0123456789abcdef', 'age:fedcba9876543210'] },
+}
+const ageEntries = [{ name: 'data.tar.zst.age', type: 'file' as const, bytes: AGE.bytes }]
+// the pass over ciphertext: hashed and copied, never listed
+const agePass: PassFacts = { ...AGE, storedBytes: AGE.bytes + 900 }
+const encrypted = (over: Partial<UnsignedManifest> = {}, gen = GEN): Manifest => sign({ ...ENCRYPTED, ...over }, wiki, 'wiki', gen)
 
 const RESET = '2026-11-21T12:00:00.000Z'
 const forged = sign()
@@ -83,10 +96,26 @@ const cases: Array<[string, ArrivalFacts, string]> = [
   ['rejects a data.tar that read as another size', facts(sign(), { pass: { ...goodPass, bytes: 512 } }), 'ARRIVAL_SIZE_MISMATCH'],
   ['rejects a data.tar whose sha256 differs', facts(sign(), { pass: { ...goodPass, sha256: 'cd'.repeat(32) } }), 'ARRIVAL_HASH_MISMATCH'],
   ['rejects a data.tar that tar cannot list', facts(sign(), { pass: { ...goodPass, listed: false, listProblem: 'tar: Unexpected EOF in archive' } }), 'ARRIVAL_NOT_A_TAR'],
-  ['rejects a listing whose counts differ from the manifest', facts(sign(), { pass: { ...goodPass, counts: { ...goodPass.counts, entries: 9, files: 4 } } }), 'ARRIVAL_COUNT_MISMATCH'],
+  ['rejects a listing whose counts differ from the manifest', facts(sign(), { pass: { ...goodPass, counts: { ...goodCounts, entries: 9, files: 4 } } }), 'ARRIVAL_COUNT_MISMATCH'],
   ['rejects counts whose archive bytes differ from the tar', facts(sign({ counts: { ...TAR.counts, bytes: 9999 } }), { pass: goodPass }), 'ARRIVAL_COUNT_MISMATCH'],
   ['rejects a generation that would exceed the quota', facts(sign(), { quota: 7999, pass: goodPass }), 'ARRIVAL_OVER_QUOTA'],
   ['accepts a generation that fills the quota exactly', facts(sign(), { quota: 8000, pass: goodPass }), 'accepted'],
+  ['rejects a plain archive whose pass gave no listing', facts(sign(), { pass: { sha256: TAR.sha256, bytes: TAR.bytes, storedBytes: 3000 } }), 'ARRIVAL_NOT_A_TAR'],
+  ['rejects a plain manifest listing data.tar.zst.age', facts(sign({ files: ENCRYPTED.files! }), { entries: ageEntries }), 'ARRIVAL_UNSUPPORTED'],
+  ['rejects a manifest listing two archives', facts(sign({ files: [...ENCRYPTED.files!, { name: 'data.tar', bytes: TAR.bytes, sha256: TAR.sha256 }] })), 'ARRIVAL_UNSUPPORTED'],
+  ['accepts an encrypted arrival before the pass', facts(encrypted(), { entries: ageEntries }), 'accepted'],
+  ['accepts an encrypted arrival after the pass: no listing, counts unchecked', facts(encrypted(), { entries: ageEntries, pass: agePass }), 'accepted'],
+  ['accepts an encrypted incr whose parent is stored', facts(encrypted({ kind: 'incr', parent: '20261121T030000Z-incr' }, '20261122T030000Z-incr'), { entries: ageEntries, pass: agePass }), 'accepted'],
+  ['rejects an encrypted manifest that names no recipient', facts(encrypted({ encryption: { recipients: [] } }), { entries: ageEntries }), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects an encrypted manifest naming a recipient by key, not fingerprint', facts(encrypted({ encryption: { recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] } }), { entries: ageEntries }), 'ARRIVAL_BAD_MANIFEST'],
+  ['rejects an encrypted manifest claiming compression none', facts(encrypted({ compression: 'none' }), { entries: ageEntries }), 'ARRIVAL_UNSUPPORTED'],
+  ['rejects an encrypted manifest listing data.tar', facts(encrypted({ files: [{ name: 'data.tar', bytes: TAR.bytes, sha256: TAR.sha256 }] })), 'ARRIVAL_UNSUPPORTED'],
+  ['rejects an encrypted arrival that also holds a data.tar', facts(encrypted(), { entries: [{ name: 'data.tar', type: 'file', bytes: TAR.bytes }, ...ageEntries] }), 'ARRIVAL_EXTRA_FILE'],
+  ['rejects an encrypted arrival without its data.tar.zst.age', facts(encrypted(), { entries: [] }), 'ARRIVAL_MISSING_FILE'],
+  ['rejects ciphertext whose sha256 differs', facts(encrypted(), { entries: ageEntries, pass: { ...agePass, sha256: 'cd'.repeat(32) } }), 'ARRIVAL_HASH_MISMATCH'],
+  ['rejects ciphertext that read as another size', facts(encrypted(), { entries: ageEntries, pass: { ...agePass, bytes: 4320 } }), 'ARRIVAL_SIZE_MISMATCH'],
+  ['rejects ciphertext that would exceed the quota', facts(encrypted(), { entries: ageEntries, quota: 5000 + AGE.bytes + 899, pass: agePass }), 'ARRIVAL_OVER_QUOTA'],
+  ['accepts ciphertext that fills the quota exactly', facts(encrypted(), { entries: ageEntries, quota: 5000 + AGE.bytes + 900, pass: agePass }), 'accepted'],
 ]
 
 function summary(v: Verdict): Record<string, unknown> {

@@ -1,7 +1,9 @@
 /**
  * Test kit for the hub's ingest: a hub layout with a hub.yaml, keys from ssh-keygen, real
  * tar archives of a fixture tree with their counts, signed manifests, arrivals placed
- * straight into accounts/<svc>/incoming/<generation>/, and a fingerprint of store/.
+ * straight into accounts/<svc>/incoming/<generation>/, and a fingerprint of store/. For
+ * encrypted services: age identities from age-keygen and tars sealed as the spoke seals them
+ * (tar → zstd → age, with the real tools).
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -15,6 +17,8 @@ import { dumpYaml } from '../../../lib/config/load.js'
 import { loadHubConfig, type HubConfig, type HubPaths } from '../../../lib/config/hub.js'
 import { signManifest, renderManifest, type Counts, type Manifest, type UnsignedManifest } from '../../../lib/formats/manifest.js'
 import { makeServiceTree } from '../../helpers/fixtures.js'
+import { compressArgs } from '../../../lib/zstd.js'
+import { encryptArgs, recipientFingerprint } from '../../../lib/age.js'
 import { TolerantSink } from '../../../lib/proc/pipe.js'
 
 export interface TestKey {
@@ -127,9 +131,49 @@ export function signedManifest(key: TestKey, m: UnsignedManifest): { manifest: M
   return { manifest, text: renderManifest(manifest) }
 }
 
+/** An age identity made by age-keygen, and its recipient (`age1…`). */
+export interface AgeKey {
+  identity: string
+  recipient: string
+}
+
+/** A fresh age identity (mode 0600) made by the real age-keygen. */
+export async function ageKeygen(dir: string, name: string): Promise<AgeKey> {
+  await fs.mkdir(dir, { recursive: true })
+  const identity = join(dir, name)
+  await run(['age-keygen', '-o', identity])
+  return { identity, recipient: (await run(['age-keygen', '-y', identity])).stdout.trim() }
+}
+
+export interface SealedTar {
+  path: string
+  sha256: string
+  bytes: number
+}
+
+/** `tar` → `zstd` → `age -r …` into `out`, as an encrypted spoke makes its data.tar.zst.age. */
+export async function sealTar(tar: string, out: string, recipients: readonly string[]): Promise<SealedTar> {
+  const age = startChild(encryptArgs(recipients), { stdout: createWriteStream(out, { flags: 'wx' }) })
+  const zstd = startChild(compressArgs(), { stdout: age.stdin! })
+  await Promise.all([pipeline(createReadStream(tar), zstd.stdin!), zstd.done, age.done])
+  return { path: out, ...(await hashFile(out)) }
+}
+
+/** An unsigned manifest for an encrypted generation: the ciphertext's hash, the tar's counts, recipients by fingerprint. */
+export function encryptedManifestFor(service: string, generation: string, tar: Pick<TestTar, 'counts'>, sealed: Pick<SealedTar, 'sha256' | 'bytes'>, recipients: readonly string[], over: Partial<UnsignedManifest> = {}): UnsignedManifest {
+  return manifestFor(service, generation, { sha256: sealed.sha256, bytes: sealed.bytes, counts: tar.counts }, {
+    files: [{ name: 'data.tar.zst.age', bytes: sealed.bytes, sha256: sealed.sha256 }],
+    compression: 'zstd',
+    encryption: { recipients: recipients.map(recipientFingerprint) },
+    ...over,
+  })
+}
+
 export interface PlaceOptions {
   /** The tar to upload as data.tar (omit for none). */
   tar?: string
+  /** The ciphertext to upload as data.tar.zst.age (omit for none). */
+  sealed?: string
   /** manifest.json's content, written last (via a dot temp name, as rsync does). */
   manifest: string | Buffer
   /** Other files to put in the folder first. */
@@ -141,6 +185,7 @@ export async function placeArrival(paths: HubPaths, service: string, folder: str
   const dir = join(paths.accounts, service, 'incoming', folder)
   await fs.mkdir(dir, { recursive: true })
   if (o.tar) await fs.copyFile(o.tar, join(dir, 'data.tar'))
+  if (o.sealed) await fs.copyFile(o.sealed, join(dir, 'data.tar.zst.age'))
   for (const [name, text] of Object.entries(o.extra ?? {})) await fs.writeFile(join(dir, name), text)
   const tmp = join(dir, '.manifest.json.Xy12Ab')
   await fs.writeFile(tmp, o.manifest)

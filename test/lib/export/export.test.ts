@@ -11,26 +11,29 @@ import { exitCodeFor, isRoostError } from '../../../lib/errors.js'
 import { renderManifest, signManifest, parseManifest } from '../../../lib/formats/manifest.js'
 import { hashFile } from '../../../lib/fsx/hash.js'
 import { publishStore, makeKey } from '../stores/make-store.js'
-import { makeChainStore } from './make-chain.js'
+import { makeChainStore, type ChainStore } from './make-chain.js'
+import { ageKeygen } from '../../hub/ingest/kit.js'
 import { exportFrom, listFiles, unpack, zstd } from './kit.js'
 
 const dir = t.testdir()
 const c = await makeChainStore(join(dir, 'chain'), 3)
 const [F, I1, I2] = c.gens as [string, string, string]
 
-/** A writable copy of the store, changed by `edit`, its index re-signed over `records` (default: the original records). */
-async function storeCopy(name: string, edit: (store: string) => Promise<void>, reindex = false): Promise<string> {
+/** A writable copy of the chain's store, changed by `edit`, its index re-signed over what the copy now holds when `reindex`. */
+async function storeCopy(name: string, edit: (store: string) => Promise<void>, reindex = false, from: ChainStore = c): Promise<string> {
   const copy = join(dir, name)
-  execFileSync('cp', ['-a', c.store, copy])
+  execFileSync('cp', ['-a', from.store, copy])
   await edit(copy)
   if (reindex) {
     const records = []
-    for (const r of c.records) {
-      const gdir = join(copy, c.service, r.generation)
+    for (const r of from.records) {
+      const gdir = join(copy, from.service, r.generation)
       if (!(await fs.stat(gdir).catch(() => undefined))) continue
-      records.push({ ...r, files: { 'manifest.json': await hashFile(join(gdir, 'manifest.json')), 'data.tar.zst': await hashFile(join(gdir, 'data.tar.zst')) } })
+      const files: Record<string, { sha256: string; bytes: number }> = {}
+      for (const f of Object.keys(r.files)) files[f] = await hashFile(join(gdir, f))
+      records.push({ ...r, files })
     }
-    await publishStore(copy, records, { [c.service]: c.key.public.line }, 2, c.indexKey)
+    await publishStore(copy, records, { [from.service]: from.key.public.line }, 2, from.indexKey)
   }
   return copy
 }
@@ -115,4 +118,40 @@ t.test('a chain with a missing link is CHAIN_BROKEN; an unknown generation is GE
   await expectFailure(t, exportFrom(c, I2, out, { store }), 'CHAIN_BROKEN', 1, new RegExp(`${I2} needs ${I1}`), out)
   await expectFailure(t, exportFrom(c, '20300101T000000Z-full', out), 'GENERATION_NOT_FOUND', 1, /not in/, out)
   t.same(await listFiles(join(out, '..')), [], 'the folder stays empty')
+})
+
+t.test('an encrypted chain', async t => {
+  const age = await ageKeygen(join(dir, 'age'), 'identity')
+  const e = await makeChainStore(join(dir, 'sealed'), 2, 'vault', { age, largeBytes: 128 * 1024 })
+  const [EF, EI] = e.gens as [string, string]
+  const flip = (gen: string) => async (s: string): Promise<void> => {
+    const p = join(s, 'vault', gen, 'data.tar.zst.age')
+    const data = await fs.readFile(p)
+    data[data.length >> 1] = data[data.length >> 1]! ^ 0x01
+    await fs.chmod(p, 0o644)
+    await fs.writeFile(p, data)
+  }
+
+  t.test("is exported with each link's ciphertext as the store holds it", async t => {
+    const out = t.testdir()
+    const file = join(out, 'vault.roost.tar')
+    t.same((await exportFrom(e, EI, file)).chain, [EF, EI])
+    const listing = execFileSync('tar', ['-tf', file]).toString().trim().split('\n')
+    t.same(listing, ['roost-export.json', ...[EF, EI].flatMap(g => [`${g}/manifest.json`, `${g}/data.tar.zst.age`])], 'the archive members keep their encrypted name')
+    for (const m of (await unpack(file, join(out, 'x'))).slice(1)) {
+      t.ok(m.data.equals(await fs.readFile(join(e.store, 'vault', m.name))), `${m.name} is byte for byte the stored file`)
+    }
+  })
+
+  t.test('a flipped ciphertext byte fails against the signed index (exit 3), no file', async t => {
+    const store = await storeCopy('sealed-flipped', flip(EI), false, e)
+    const out = join(t.testdir(), 'x.tar')
+    await expectFailure(t, exportFrom(e, EI, out, { store }), 'HASH_MISMATCH', 3, new RegExp(`${EI}/data.tar.zst.age.*signed index`), out)
+  })
+
+  t.test('a flipped ciphertext byte re-indexed is still caught by the signed manifest', async t => {
+    const store = await storeCopy('sealed-reindexed', flip(EF), true, e)
+    const out = join(t.testdir(), 'x.tar')
+    await expectFailure(t, exportFrom(e, EI, out, { store }), 'HASH_MISMATCH', 3, new RegExp(`${EF}/data.tar.zst.age.*signed manifest`), out)
+  })
 })

@@ -73,3 +73,16 @@ t.test('the listing must be exactly the chain roost-export.json names, in order'
   ;[swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!]
   code(t, () => checkMembers(listed(swapped), i, 'x'), 'EXPORT_INVALID', /member 4 is '.*data.tar.zst'; roost-export.json says it is '.*manifest.json'/)
 })
+
+t.test("an encrypted link's archive is its data.tar.zst.age, checked by name and place like any other", async t => {
+  const sealed = (g: string): string => (g === I1 ? 'data.tar.zst.age' : 'data.tar.zst')
+  const mixed = exportMembers([F, I1], sealed)
+  t.same(mixed, ['roost-export.json', `${F}/manifest.json`, `${F}/data.tar.zst`, `${I1}/manifest.json`, `${I1}/data.tar.zst.age`], 'a chain may switch to encryption')
+  t.doesNotThrow(() => checkListing(listed(mixed), 'x'))
+  t.doesNotThrow(() => checkMembers(listed(mixed), info({ chain: [F, I1], generation: I1 }), 'x'))
+  t.doesNotThrow(() => checkMembers(listed(exportMembers([F, I1], () => 'data.tar.zst.age')), info({ chain: [F, I1], generation: I1 }), 'x'))
+  code(t, () => checkListing(listed([...mixed.slice(0, 4), `${I1}/data.tar.age`]), 'x'), 'EXPORT_INVALID', /'.*data\.tar\.age' is not part of a roost export/)
+  code(t, () => checkListing(listed([...mixed.slice(0, 4), `${I1}/data.tar.zst.age.sh`]), 'x'), 'EXPORT_INVALID', /not part of a roost export/)
+  const both = [...mixed, `${I1}/data.tar.zst`]
+  code(t, () => checkMembers(listed(both), info({ chain: [F, I1], generation: I1 }), 'x'), 'EXPORT_INVALID', /not in the chain/)
+})

@@ -9,7 +9,6 @@ import { join } from 'node:path'
 import { silentLogger } from '../../../lib/log.js'
 import { StoreFolderReader } from '../../../lib/stores/store-folder.js'
 import { exportGeneration, type ExportResult } from '../../../lib/export/export.js'
-import { exportMembers } from '../../../lib/export/format.js'
 import { TarOut, type TarHeader } from '../../../lib/export/tar-writer.js'
 import type { ChainStore } from './make-chain.js'
 
@@ -31,8 +30,8 @@ export interface Member {
 export async function unpack(file: string, work: string): Promise<Member[]> {
   await fs.mkdir(work, { recursive: true })
   execFileSync('tar', ['-xf', file, '-C', work])
-  const info = JSON.parse(await fs.readFile(join(work, 'roost-export.json'), 'utf8')) as { chain: string[] }
-  return Promise.all(exportMembers(info.chain).map(async name => ({ name, data: await fs.readFile(join(work, name)) })))
+  const names = execFileSync('tar', ['-tf', file]).toString().trim().split('\n')
+  return Promise.all(names.map(async name => ({ name, data: await fs.readFile(join(work, name)) })))
 }
 
 /** Writes members as a tar (any names, types and links: for hostile exports). */

@@ -2,7 +2,9 @@
  * Test plumbing for export and import: a store folder holding a real chain — a full, then
  * incrs made with GNU tar's --listed-incremental after changing the source (files changed,
  * added, deleted) — with signed manifests, data.tar.zst and a signed TREE.json, laid out the
- * way the hub stores it. The uncompressed tars stay beside it for comparisons.
+ * way the hub stores it. The uncompressed tars stay beside it for comparisons. With `encrypt`
+ * (an age key) each link is stored as an encrypted service's: data.tar.zst.age, sealed with
+ * the real zstd and age, and a manifest naming the ciphertext.
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -15,7 +17,7 @@ import { renderManifest, signManifest } from '../../../lib/formats/manifest.js'
 import type { GenerationRecord } from '../../../lib/formats/tree.js'
 import type { PrivateKey } from '../../../lib/sign.js'
 import { makeServiceTree } from '../../helpers/fixtures.js'
-import { countTar, manifestFor } from '../../hub/ingest/kit.js'
+import { countTar, encryptedManifestFor, manifestFor, sealTar, type AgeKey } from '../../hub/ingest/kit.js'
 import { makeKey, publishStore } from '../stores/make-store.js'
 
 export interface ChainStore {
@@ -31,6 +33,8 @@ export interface ChainStore {
   key: PrivateKey & { path: string }
   indexKey: PrivateKey & { path: string }
   records: GenerationRecord[]
+  /** The age key every link is encrypted to (an encrypted service), or undefined. */
+  age?: AgeKey
 }
 
 /** `20261122T030000Z-full`, `20261123T030000Z-incr`, …: one a day. */
@@ -63,27 +67,35 @@ async function storeGeneration(c: ChainStore, work: string, gen: string, parent:
   await tarInto(c.src, snapshot, tar)
   const d = await hashFile(tar)
   const counts = { ...(await countTar(tar)), bytes: d.bytes }
-  const unsigned = manifestFor(c.service, gen, { ...d, counts }, { kind: parent ? 'incr' : 'full', parent, sources: [c.src] })
   const dir = join(c.store, c.service, gen)
   await fs.mkdir(dir, { recursive: true })
+  const chain = { kind: parent ? ('incr' as const) : ('full' as const), parent, sources: [c.src] }
+  let archive = 'data.tar.zst'
+  let unsigned = manifestFor(c.service, gen, { ...d, counts }, chain)
+  if (c.age) {
+    archive = 'data.tar.zst.age'
+    const sealed = await sealTar(tar, join(dir, archive), [c.age.recipient])
+    unsigned = encryptedManifestFor(c.service, gen, { counts }, sealed, [c.age.recipient], chain)
+  } else {
+    await compress(tar, join(dir, archive))
+  }
   await fs.writeFile(join(dir, 'manifest.json'), renderManifest(signManifest(unsigned, c.key)))
-  await compress(tar, join(dir, 'data.tar.zst'))
   c.tars[gen] = tar
   return {
     service: c.service, generation: gen, kind: parent ? 'incr' : 'full', accepted: '2026-11-22T03:01:00.000Z',
-    files: { 'manifest.json': await hashFile(join(dir, 'manifest.json')), 'data.tar.zst': await hashFile(join(dir, 'data.tar.zst')) },
+    files: { 'manifest.json': await hashFile(join(dir, 'manifest.json')), [archive]: await hashFile(join(dir, archive)) },
   }
 }
 
-/** A store folder with a chain of `links` generations (a full and links-1 incrs) of a fixture tree. */
-export async function makeChainStore(dir: string, links = 3, service = 'wiki'): Promise<ChainStore> {
+/** A store folder with a chain of `links` generations (a full and links-1 incrs) of a fixture tree, encrypted to `o.age` when given. */
+export async function makeChainStore(dir: string, links = 3, service = 'wiki', o: { age?: AgeKey; largeBytes?: number } = {}): Promise<ChainStore> {
   const work = join(dir, 'work')
   await fs.mkdir(work, { recursive: true })
   const c: ChainStore = {
     store: join(dir, 'store'), src: join(dir, 'src', service), service, gens: chainIds(links), tars: {}, records: [],
-    key: await makeKey(work, `spoke-${service}`), indexKey: await makeKey(work, 'index_ed25519'),
+    key: await makeKey(work, `spoke-${service}`), indexKey: await makeKey(work, 'index_ed25519'), ...(o.age ? { age: o.age } : {}),
   }
-  await makeServiceTree(c.src, { seed: service, largeBytes: 1536 * 1024 })
+  await makeServiceTree(c.src, { seed: service, largeBytes: o.largeBytes ?? 1536 * 1024 })
   for (const [i, gen] of c.gens.entries()) {
     const snapshot = join(work, `${gen}.snar`)
     if (i > 0) {

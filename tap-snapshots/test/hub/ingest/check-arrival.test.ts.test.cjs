@@ -110,7 +110,7 @@ Array [
   Object {
     "case": "rejects an archive this hub cannot store (compressed)",
     "code": "ARRIVAL_UNSUPPORTED",
-    "message": "manifest.json: this hub stores one uncompressed, unencrypted data.tar per generation",
+    "message": "manifest.json says compression 'zstd' for an unencrypted generation; this hub takes one uncompressed data.tar and compresses it itself",
     "wantFull": "rejected",
   },
   Object {
@@ -257,6 +257,98 @@ Array [
     "accepted": true,
     "alreadyStored": false,
     "case": "accepts a generation that fills the quota exactly",
+  },
+  Object {
+    "case": "rejects a plain archive whose pass gave no listing",
+    "code": "ARRIVAL_NOT_A_TAR",
+    "message": "'data.tar' is not a readable tar archive",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects a plain manifest listing data.tar.zst.age",
+    "code": "ARRIVAL_UNSUPPORTED",
+    "message": "manifest.json lists 'data.tar.zst.age' for an unencrypted generation; this hub takes one uncompressed data.tar",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects a manifest listing two archives",
+    "code": "ARRIVAL_UNSUPPORTED",
+    "message": "manifest.json lists 2 files; this hub stores one archive per generation (data.tar, or data.tar.zst.age when encrypted)",
+    "wantFull": "rejected",
+  },
+  Object {
+    "accepted": true,
+    "alreadyStored": false,
+    "case": "accepts an encrypted arrival before the pass",
+  },
+  Object {
+    "accepted": true,
+    "alreadyStored": false,
+    "case": "accepts an encrypted arrival after the pass: no listing, counts unchecked",
+  },
+  Object {
+    "accepted": true,
+    "alreadyStored": false,
+    "case": "accepts an encrypted incr whose parent is stored",
+  },
+  Object {
+    "case": "rejects an encrypted manifest that names no recipient",
+    "code": "ARRIVAL_BAD_MANIFEST",
+    "message": "manifest.json says the archive is encrypted but names no recipient; an encrypted generation names every recipient by fingerprint",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects an encrypted manifest naming a recipient by key, not fingerprint",
+    "code": "ARRIVAL_BAD_MANIFEST",
+    "message": "manifest.json: recipient 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p' is not a fingerprint like age:0123456789abcdef",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects an encrypted manifest claiming compression none",
+    "code": "ARRIVAL_UNSUPPORTED",
+    "message": "manifest.json says compression 'none' for an encrypted generation; data.tar.zst.age is compressed with zstd before age encrypts it",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects an encrypted manifest listing data.tar",
+    "code": "ARRIVAL_UNSUPPORTED",
+    "message": "manifest.json lists 'data.tar' for an encrypted generation; this hub takes one data.tar.zst.age (tar, zstd, then age)",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects an encrypted arrival that also holds a data.tar",
+    "code": "ARRIVAL_EXTRA_FILE",
+    "message": "'data.tar' is in the arrival but not in manifest.json",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects an encrypted arrival without its data.tar.zst.age",
+    "code": "ARRIVAL_MISSING_FILE",
+    "message": "manifest.json lists 'data.tar.zst.age' but the arrival has no such file",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects ciphertext whose sha256 differs",
+    "code": "ARRIVAL_HASH_MISMATCH",
+    "message": "'data.tar.zst.age' has sha256 cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd; manifest.json says efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects ciphertext that read as another size",
+    "code": "ARRIVAL_SIZE_MISMATCH",
+    "message": "'data.tar.zst.age' read as 4320 bytes; manifest.json says 4321",
+    "wantFull": "rejected",
+  },
+  Object {
+    "case": "rejects ciphertext that would exceed the quota",
+    "code": "ARRIVAL_OVER_QUOTA",
+    "message": "'wiki' would hold 10.0 KiB with this generation; its quota is 10.0 KiB",
+    "wantFull": "rejected",
+  },
+  Object {
+    "accepted": true,
+    "alreadyStored": false,
+    "case": "accepts ciphertext that fills the quota exactly",
   },
 ]
 `
