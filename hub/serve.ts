@@ -5,7 +5,9 @@
  * One bad arrival never stops it: ingest rejects it with a reason and goes on. After each
  * accepted generation ingest applies that service's retention (hub/retention/), logging any
  * alert as a warning (`retention alert`); ingest and `roost hub prune|pin|unpin|reset` run in
- * other processes take turns through the store lock (hub/store-lock.ts).
+ * other processes take turns through the store lock (hub/store-lock.ts). Beside ingest it
+ * runs the scheduled store verification and retention pass (hub/maintenance.ts); on stop it
+ * waits for a running one to reach a point where it can stop.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +21,8 @@ import { createConfigSource, type ConfigSource } from './config-source.js'
 import { ensureHubLayout, ensureServiceLayout, hasServiceLayout } from './accounts.js'
 import { planExec } from './exec-policy.js'
 import { startIngest } from './ingest/watch.js'
+import { startMaintenance } from './maintenance.js'
+import type { Periodic } from './periodic.js'
 
 export interface ServeOptions {
   configFile: string
@@ -89,15 +93,19 @@ export async function serveHub(o: ServeOptions): Promise<{ host: string; port: n
     const port = await door.listen(config.listen.host, config.listen.port)
     const listenFile = join(paths.state, 'listen.json')
     let ingest: { close(): Promise<void> } | undefined
+    let maintenance: Periodic | undefined
     try {
       ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now })
+      maintenance = startMaintenance({ source, log: o.log, now: o.now })
       await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid }) + '\n', 0o644)
       o.log.info({ host: config.listen.host, port }, 'hub serving')
       const why = await Promise.race([o.stop ?? new Promise(() => {}), sig.promise])
       o.log.info({ why }, 'hub stopping')
     } finally {
+      const stopping = maintenance?.close()
       await door.close()
       await ingest?.close()
+      await stopping
       await fs.rm(listenFile, { force: true })
     }
     return { host: config.listen.host, port }

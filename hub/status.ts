@@ -1,9 +1,10 @@
 /**
  * `roost hub status`: every service (last generation, its age against the expected cadence,
  * stored bytes, generation count, pinned count, rejects and the last reject's reason, whether
- * the hub wants a full and why, retention alerts such as a burst), every mirror, the index
- * serial and the store's free space. Reads the books, the service state, status.json,
- * rejected/ and TREE.json; never rehashes the store. `describeStatus` is pure; `hubStatus` gathers.
+ * the hub wants a full and why, retention alerts such as a burst, its newest store check),
+ * every mirror, the index serial, the store's free space and the verification schedule.
+ * Reads the books, the service state, status.json, rejected/, TREE.json and state/verify.json;
+ * never rehashes the store. `describeStatus` is pure; `hubStatus` gathers.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +17,8 @@ import { readIfExists } from '../lib/fsx/atomic.js'
 import { readServiceBooks, totalBytes } from './books.js'
 import { readServiceStatus } from './service-status.js'
 import { gatherPlan } from './retention/prune.js'
+import { lastRunStart, readVerifyState, type ServiceCheck, type VerifyState } from './verify-record.js'
+import { nextDue } from './schedule.js'
 
 export interface RejectSummary {
   folder: string
@@ -41,6 +44,8 @@ export interface ServiceState {
   wantFull: string | null
   /** Retention alerts (a burst of arrivals), as messages. */
   alerts: string[]
+  /** The newest check of its stored copy (`hub verify`, by hand or scheduled), or null when none was recorded. */
+  verify: ServiceCheck | null
 }
 
 /** What the retention side says about a service. */
@@ -57,16 +62,31 @@ export interface MirrorState {
   note: string
 }
 
+/** The scheduled store verification and the last complete runs (state/verify.json). */
+export interface VerifySummary {
+  /** hub.yaml's `verify`, or null when `hub serve` does not verify on its own. */
+  schedule: { everyMs: number; restoreTest: boolean; nextDue: string } | null
+  last: VerifyState['last']
+}
+
 export interface HubState {
   now: string
   services: ServiceState[]
   mirrors: MirrorState[]
   index: { serial: number; published: string } | null
   store: { path: string; freeBytes: number; totalBytes: number }
+  verify: VerifySummary
+}
+
+/** The schedule and when it is next due. Pure. */
+export function verifySummary(schedule: HubConfig['verify'], state: VerifyState, now: Date): VerifySummary {
+  if (!schedule) return { schedule: null, last: state.last }
+  const last = lastRunStart(state, schedule.restoreTest ? 'restore-test' : 'rehash')
+  return { schedule: { everyMs: schedule.every, restoreTest: schedule.restoreTest, nextDue: nextDue(last, schedule.every, now).toISOString() }, last: state.last }
 }
 
 /** One service's row. Pure. */
-export function serviceState(name: string, everyMs: number, records: readonly GenerationRecord[], rejects: readonly RejectSummary[], now: Date, retention: RetentionState = { pinned: 0, wantFull: null, alerts: [] }): ServiceState {
+export function serviceState(name: string, everyMs: number, records: readonly GenerationRecord[], rejects: readonly RejectSummary[], now: Date, retention: RetentionState = { pinned: 0, wantFull: null, alerts: [] }, verify: ServiceCheck | null = null): ServiceState {
   const newest = records[records.length - 1]
   const ageMs = newest ? now.getTime() - Date.parse(newest.accepted) : 0
   const lastReject = [...rejects].sort((a, b) => a.at.localeCompare(b.at)).pop() ?? null
@@ -82,6 +102,7 @@ export function serviceState(name: string, everyMs: number, records: readonly Ge
     pinned: retention.pinned,
     wantFull: retention.wantFull,
     alerts: retention.alerts,
+    verify,
   }
 }
 
@@ -112,7 +133,9 @@ export function describeStatus(s: HubState): string {
   for (const r of s.services) {
     if (r.wantFull) out.push(`${r.name}: the hub wants a full (${r.wantFull})`)
     for (const a of r.alerts) out.push(`${r.name}: ALERT ${a}`)
+    if (r.verify && !r.verify.ok) out.push(`${r.name}: VERIFY FAILED ${describeCheck(r.verify)}`)
   }
+  out.push(describeVerify(s.verify))
   out.push('')
   const mir = [['MIRROR', 'SERIAL', 'LAG']]
   for (const m of s.mirrors) mir.push([m.name, m.serial === null ? '-' : String(m.serial), m.lagMs === null ? m.note : formatDuration(m.lagMs)])
@@ -121,6 +144,26 @@ export function describeStatus(s: HubState): string {
   out.push(s.index ? `index: serial ${s.index.serial}, published ${s.index.published}` : 'index: not published yet')
   out.push(`store: ${s.store.path}: ${formatBytes(s.store.freeBytes)} free of ${formatBytes(s.store.totalBytes)}`)
   return out.join('\n') + '\n'
+}
+
+const MODE = { 'restore-test': 'restore test', rehash: 'rehash' } as const
+
+/** `(restore test of G at T): the first difference (and N more) [CODE]`. Pure. */
+function describeCheck(c: ServiceCheck): string {
+  const more = c.problems > 1 ? ` (and ${c.problems - 1} more)` : ''
+  return `(${MODE[c.mode]}${c.generation ? ` of ${c.generation}` : ''} at ${c.at}): ${(c.first ?? '').split('\n')[0]}${more}${c.code ? ` [${c.code}]` : ''}`
+}
+
+/** One line about the schedule and the last runs. Pure. */
+export function describeVerify(v: VerifySummary): string {
+  const runs = (['restore-test', 'rehash'] as const).flatMap(m => {
+    const r = v.last[m]
+    if (!r) return []
+    const result = r.error ? `could not run: ${r.error.message.split('\n')[0]} [${r.error.code}]` : r.ok ? `${r.services} services OK` : `${r.failed} of ${r.services} services FAILED`
+    return [`last ${MODE[m]} ${r.started} (${r.by}): ${result}`]
+  })
+  const schedule = v.schedule ? `${MODE[v.schedule.restoreTest ? 'restore-test' : 'rehash']} every ${formatDuration(v.schedule.everyMs)}, next due ${v.schedule.nextDue}` : 'not scheduled (hub.yaml: verify)'
+  return `verify: ${[schedule, ...runs].join('; ')}`
 }
 
 async function readRejects(paths: HubPaths, service: string): Promise<RejectSummary[]> {
@@ -161,8 +204,10 @@ async function retentionState(paths: HubPaths, config: HubConfig, service: strin
 /** Gathers and renders the hub's status. */
 export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): Promise<Output> {
   const services: ServiceState[] = []
+  const checks = await readVerifyState(paths)
   for (const name of Object.keys(config.services).sort()) {
-    services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now, await retentionState(paths, config, name, now)))
+    const verify = Object.hasOwn(checks.services, name) ? checks.services[name]! : null
+    services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now, await retentionState(paths, config, name, now), verify))
   }
   const mirrors = Object.keys(config.mirrors).sort().map(name => ({ name, serial: null, lagMs: null, note: 'no trace yet' }))
   const st = await fs.statfs(paths.store).catch(() => fs.statfs(paths.root))
@@ -172,6 +217,7 @@ export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): 
     mirrors,
     index: await readIndex(paths),
     store: { path: paths.store, freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize },
+    verify: verifySummary(config.verify, checks, now),
   }
   return { json: state, text: describeStatus(state) }
 }

@@ -59,6 +59,23 @@ export const HubLimitsSchema = z.strictObject({
   keepaliveCountMax: z.number().int().min(1).max(100).default(4),
 })
 
+/**
+ * `hub serve` verifies its own store on a schedule: what `roost hub verify --restore-test`
+ * does (or, with `restoreTest: false`, the rehash `roost hub verify` does). Off when absent.
+ */
+export const HubVerifySchema = z.strictObject({
+  /** How often; counted from the start of the last run over every service (state/verify.json). */
+  every: duration.default(7 * 86_400_000),
+  /** The restore drill of each service's newest chain (true), or a rehash of every stored file (false). */
+  restoreTest: z.boolean().default(true),
+})
+
+/** `hub serve` applies every service's retention on a schedule too, not only after an accept. */
+export const HubPruneSchema = z.strictObject({
+  /** How often (`0` turns the pass off; retention still runs after each accept). */
+  every: duration.default(3_600_000),
+})
+
 export const HubConfigSchema = z.strictObject({
   /** The hub root (accounts/, store/, rejected/, state/); relative to this file's folder. */
   root: z.string().default('.'),
@@ -68,6 +85,10 @@ export const HubConfigSchema = z.strictObject({
   limits: HubLimitsSchema.prefault({}),
   /** Retention of every service (GFS on the hub's clock), unless the service overrides it. */
   retention: RetentionSchema.prefault({}),
+  /** The scheduled store verification (absent: none). */
+  verify: HubVerifySchema.optional(),
+  /** The scheduled retention pass. */
+  prune: HubPruneSchema.prefault({}),
   services: z.record(name, HubServiceSchema).default({}),
   mirrors: z.record(name, HubMirrorSchema).default({}),
 })
@@ -75,6 +96,7 @@ export const HubConfigSchema = z.strictObject({
 export type HubConfig = z.output<typeof HubConfigSchema>
 export type HubService = z.output<typeof HubServiceSchema>
 export type Retention = z.output<typeof RetentionSchema>
+export type HubVerify = z.output<typeof HubVerifySchema>
 
 /** One service's retention: the hub's rules, the service's overrides, and its cadence (`every`, ms). */
 export interface RetentionPolicy extends Retention {

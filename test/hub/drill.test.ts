@@ -9,6 +9,7 @@ import { drillFailed, type RestoreTestReport } from '../../lib/restore/restore-t
 import { makeServiceTree, mutateTree } from '../helpers/fixtures.js'
 import { deliver, deliverChain, startHubWorld } from '../lib/stores/hub-world.js'
 import { runCli } from '../lib/stores/run-cli.js'
+import { readVerifyState } from '../../hub/verify-record.js'
 
 const log = silentLogger()
 const WIKI = ['20261120T030000Z-full', '20261121T030000Z-diff', '20261122T030000Z-incr']
@@ -47,6 +48,10 @@ t.test('hub verify rehashes the store, and --restore-test drills every service o
   await fs.writeFile(join(stored, 'data.tar.zst'), bytes)
   const bad = await runCli('hub', registerDrill, ['verify', '--config', config])
   t.match(bad.out, { exitCode: 3, text: /verification FAILED, 1 problem.*\n.*forum.*data\.tar\.zst: sha256 differs/ }, 'the rehash names the damaged file, exit 3')
+  const rec = await readVerifyState(paths)
+  t.match(rec.services, { forum: { mode: 'rehash', ok: false, generation: FORUM, problems: 1, first: /data\.tar\.zst: sha256 differs/ }, wiki: { mode: 'rehash', ok: true } }, 'the command records what it found for hub status')
+  t.match(rec.last, { rehash: { by: 'command', ok: false, services: 2, failed: 1 } }, 'a run over every service: the schedule counts from it')
+  t.equal(rec.last['restore-test'], undefined, 'the drill of one service was recorded, but is no run over every service')
   const badDrill = await hubRestoreTest(paths, undefined, log)
   t.equal(badDrill.exitCode, 3, 'the drill fails with exit 3')
   t.match(badDrill.results, [{ service: 'forum', ok: false, error: { code: 'HASH_MISMATCH' } }, { service: 'wiki', ok: true }], 'and says which service and why')
@@ -57,7 +62,7 @@ t.test('hub verify rehashes the store, and --restore-test drills every service o
 })
 
 t.test('a drill that finds differences is VERIFY_FAILED naming the first ones', async t => {
-  const r: RestoreTestReport = { ok: false, service: 'wiki', generation: 'g', source: 's', chain: ['g'], entries: 1, files: 1, bytes: 1, ms: 1, differences: Array.from({ length: 7 }, (_, i) => ({ path: `srv/f${i}`, what: 'missing' })) }
+  const r: RestoreTestReport = { ok: false, service: 'wiki', generation: 'g', source: 's', chain: ['g'], entries: 1, files: 1, bytes: 1, ms: 1, differences: Array.from({ length: 7 }, (_, i) => ({ path: `srv/f${i}`, what: 'missing' })), sealedOnly: false }
   const err = drillFailed(r)
   t.match(err, { code: 'VERIFY_FAILED', exitCode: 3, message: /found 7 difference.*\n\/srv\/f0: missing\n(.*\n){3}\/srv\/f4: missing\n… \(2 more\)$/ })
 })

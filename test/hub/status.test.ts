@@ -9,6 +9,8 @@ import { publishIndex } from '../../hub/index/publish.js'
 import type { GenerationRecord } from '../../lib/formats/tree.js'
 import { silentLogger } from '../../lib/log.js'
 import { keygen, makeHub } from './ingest/kit.js'
+import { recordVerify, type ServiceCheck } from '../../hub/verify-record.js'
+import { loadHubConfig } from '../../lib/config/hub.js'
 
 const NOW = new Date('2026-11-22T06:00:00.000Z')
 const HOUR = 3_600_000
@@ -42,20 +44,28 @@ t.test('describeStatus renders a readable table', async t => {
         wantFull: 'rejected',
         alerts: ['burst: 9 arrivals in 40m 0s, expected 1 per 1h (more than 4 within 1h is a burst); removals of generations accepted before 2026-11-22T00:40:00.000Z are held'],
       }),
-      serviceState('wiki', 24 * HOUR, [rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 2048)], [], NOW),
+      serviceState('wiki', 24 * HOUR, [rec('wiki', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z', 2048)], [], NOW, undefined, {
+        at: '2026-11-22T04:10:00.000Z', mode: 'restore-test', ok: false, generation: '20261122T030000Z-full', problems: 3, first: '/srv/wiki/a.txt: content differs', code: 'VERIFY_FAILED', sealedOnly: false,
+      }),
       serviceState('new', 24 * HOUR, [], [], NOW),
     ],
     mirrors: [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }],
     index: { serial: 7, published: '2026-11-22T03:00:01.000Z' },
     store: { path: '/srv/roost/store', freeBytes: 10 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
+    verify: {
+      schedule: { everyMs: 7 * 24 * HOUR, restoreTest: true, nextDue: '2026-11-29T04:00:00.000Z' },
+      last: { 'restore-test': { started: '2026-11-22T04:00:00.000Z', finished: '2026-11-22T04:10:00.000Z', by: 'serve', ok: false, services: 3, failed: 1, error: null } },
+    },
   }
   const text = describeStatus(state)
   t.match(text, /blog\s+20261122T010000Z-full\s+5h 0m\s+1h 0m\s+LATE/)
   t.match(text, /offsite\s+-\s+no trace yet/)
   t.match(text, /blog: the hub wants a full \(rejected\)\nblog: ALERT burst: 9 arrivals/)
   t.match(text, /PINNED/)
+  t.match(text, /^wiki: VERIFY FAILED \(restore test of 20261122T030000Z-full at 2026-11-22T04:10:00.000Z\): \/srv\/wiki\/a\.txt: content differs \(and 2 more\) \[VERIFY_FAILED\]$/m, 'a failed check: the service and its first difference')
+  t.match(text, /^verify: restore test every 7d 0h, next due 2026-11-29T04:00:00.000Z; last restore test 2026-11-22T04:00:00.000Z \(serve\): 1 of 3 services FAILED$/m)
   t.matchSnapshot(text, 'status text')
-  t.match(describeStatus({ ...state, services: [], mirrors: [], index: null }), /no services[\s\S]*no mirrors[\s\S]*not published yet/)
+  t.match(describeStatus({ ...state, services: [], mirrors: [], index: null, verify: { schedule: null, last: {} } }), /no services[\s\S]*verify: not scheduled \(hub\.yaml: verify\)\n[\s\S]*no mirrors[\s\S]*not published yet/)
 })
 
 t.test('hubStatus reads the books, rejected/, the index and the disk', async t => {
@@ -113,4 +123,23 @@ t.test('hubStatus shows a burst of arrivals, and a service whose retention canno
   t.match(w!.alerts[0], /^burst: 6 arrivals in 5h 0m, expected 1 per 1d/)
   t.match(out.text, /wiki: ALERT burst: 6 arrivals/)
   t.match(blog!.alerts[0], /^retention cannot be planned: .*blog\.json: not JSON/, 'the other services are still shown')
+})
+
+t.test('hubStatus shows the recorded store checks and when the next scheduled one is due', async t => {
+  const dir = t.testdir()
+  const wiki = await keygen(join(dir, 'keys'), 'wiki')
+  const hub = await makeHub(join(dir, 'hub'), { wiki: { key: wiki.line }, blog: { key: wiki.line } })
+  await fs.appendFile(join(hub.root, 'hub.yaml'), 'verify: { every: 2d }\n')
+  const { config, paths } = await loadHubConfig(join(hub.root, 'hub.yaml'))
+  const bad: ServiceCheck = { at: '2026-11-22T05:00:00.000Z', mode: 'restore-test', ok: false, generation: null, problems: 1, first: 'store/wiki/g/data.tar: sha256 differs\nmore', code: 'HASH_MISMATCH', sealedOnly: false }
+  const run = { started: '2026-11-22T04:00:00.000Z', finished: '2026-11-22T05:00:00.000Z', by: 'serve' as const, ok: false, services: 1, failed: 1, error: null }
+  await recordVerify(paths, { mode: 'restore-test', results: { wiki: bad }, run })
+  const out = await hubStatus(paths, config, NOW)
+  const s = out.json as HubState
+  t.same(s.services.map(x => [x.name, x.verify]), [['blog', null], ['wiki', bad]], 'per service, as recorded')
+  t.same(s.verify, { schedule: { everyMs: 2 * 24 * HOUR, restoreTest: true, nextDue: '2026-11-24T04:00:00.000Z' }, last: { 'restore-test': run } })
+  t.match(out.text, /^wiki: VERIFY FAILED \(restore test at 2026-11-22T05:00:00.000Z\): store\/wiki\/g\/data\.tar: sha256 differs \[HASH_MISMATCH\]$/m)
+  const off = await hubStatus(paths, { ...config, verify: undefined }, NOW)
+  t.equal((off.json as HubState).verify.schedule, null, 'not scheduled without hub.yaml verify')
+  t.match(off.text, /^verify: not scheduled \(hub\.yaml: verify\); last restore test 2026-11-22T04:00:00\.000Z \(serve\): 1 of 1 services FAILED$/m)
 })

@@ -24,6 +24,9 @@ Object {
     "port": 2222,
   },
   "mirrors": Object {},
+  "prune": Object {
+    "every": "1h",
+  },
   "retention": Object {
     "archive": "90d",
     "burst": 4,

@@ -12,6 +12,8 @@ wiki     20261122T030000Z-full  3h 0m  1d 0h  no    3.0 KiB  1     0       0    
 new      none yet               -      1d 0h  no    0 B      0     0       0        -
 blog: the hub wants a full (rejected)
 blog: ALERT burst: 9 arrivals in 40m 0s, expected 1 per 1h (more than 4 within 1h is a burst); removals of generations accepted before 2026-11-22T00:40:00.000Z are held
+wiki: VERIFY FAILED (restore test of 20261122T030000Z-full at 2026-11-22T04:10:00.000Z): /srv/wiki/a.txt: content differs (and 2 more) [VERIFY_FAILED]
+verify: restore test every 7d 0h, next due 2026-11-29T04:00:00.000Z; last restore test 2026-11-22T04:00:00.000Z (serve): 1 of 3 services FAILED
 
 MIRROR   SERIAL  LAG
 offsite  -       no trace yet
