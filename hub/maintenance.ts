@@ -9,7 +9,10 @@
  *   `prune.every`, first at start: archives kept after `hub reset` expire by time, also when
  *   no new generation arrives to trigger retention.
  */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
 import type { Logger } from '../lib/log.js'
+import { removeTree } from '../lib/fsx/atomic.js'
 import type { ConfigSource } from './config-source.js'
 import { startPeriodic, type Periodic, type PeriodicTask } from './periodic.js'
 import { planPeriodic } from './schedule.js'
@@ -70,8 +73,29 @@ function pruneTask(o: MaintenanceOptions): PeriodicTask {
   }
 }
 
+/** How old a restore-test scratch folder must be before serve takes it for a killed drill's. */
+const STALE_SCRATCH_MS = 24 * 3600_000
+
+/**
+ * Removes `restore-test-*` scratch folders a killed drill left in state/ (a drill removes its
+ * own on every other way out). Only day-old ones: a `hub verify` run by hand may be using one.
+ */
+export async function removeStaleScratch(stateDir: string, now: Date, log: Logger): Promise<string[]> {
+  const removed: string[] = []
+  for (const name of await fs.readdir(stateDir).catch(() => [] as string[])) {
+    if (!name.startsWith('restore-test-')) continue
+    const p = join(stateDir, name)
+    const st = await fs.lstat(p).catch(() => undefined)
+    if (!st?.isDirectory() || now.getTime() - st.mtimeMs < STALE_SCRATCH_MS) continue
+    await removeTree(p).then(() => removed.push(name), err => log.warn({ err, path: p }, 'could not remove a stale restore-test folder'))
+  }
+  if (removed.length) log.info({ removed }, 'removed restore-test folders left by a killed drill')
+  return removed
+}
+
 /** Starts the scheduled verification and the retention pass. `close` stops both and waits for a running one. */
 export function startMaintenance(o: MaintenanceOptions): Periodic {
+  void removeStaleScratch(o.source.get().paths.state, o.now(), o.log)
   const tasks = [startPeriodic(verifyTask(o), o), startPeriodic(pruneTask(o), o)]
   return {
     async close() {

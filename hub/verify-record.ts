@@ -42,6 +42,17 @@ export const ServiceCheckSchema = z.strictObject({
 })
 export type ServiceCheck = z.infer<typeof ServiceCheckSchema>
 
+/** Codes that mean the hub's copy does not match what was signed (not a local failure such as a full scratch disk). */
+const DAMAGE_CODES = new Set(['HASH_MISMATCH', 'VERIFY_FAILED', 'MANIFEST_INVALID', 'MANIFEST_BAD_SIGNATURE', 'CHAIN_BROKEN'])
+
+/**
+ * True when a check found the stored copy damaged, so the spoke must send a full: an incr on
+ * a damaged chain would restore wrong. Pure.
+ */
+export function asksForFull(c: ServiceCheck): boolean {
+  return !c.ok && c.code !== null && DAMAGE_CODES.has(c.code)
+}
+
 /** A run over every service. */
 export const VerifyRunSchema = z.strictObject({
   started: z.iso.datetime(),

@@ -9,7 +9,19 @@ import type { HubPaths } from '../lib/config/hub.js'
 import { isRoostError } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import { hubRestoreTest, rehashStore, type DrillReport, type RehashReport } from './drill.js'
-import { checkOfDrill, checksOfRehash, recordVerify, type ServiceCheck, type VerifyOutcome, type VerifyRun } from './verify-record.js'
+import { asksForFull, checkOfDrill, checksOfRehash, recordVerify, type ServiceCheck, type VerifyOutcome, type VerifyRun } from './verify-record.js'
+import { withStoreLock } from './store-lock.js'
+import { writeServiceStatus } from './service-status.js'
+
+/** Asks each service whose stored copy was found damaged for a full (status.json, reason `mismatch`). */
+async function askForFulls(o: VerifyHubOptions, checks: Record<string, ServiceCheck>): Promise<void> {
+  const damaged = Object.entries(checks).filter(([, c]) => asksForFull(c)).map(([s]) => s)
+  if (!damaged.length) return
+  await withStoreLock(o.paths, async () => {
+    for (const s of damaged) await writeServiceStatus(o.paths, s, { kind: 'want-full', reason: 'mismatch' }, o.now())
+  }).catch(err => o.log.error({ err, services: damaged }, 'could not ask for a full in status.json'))
+  o.log.warn({ services: damaged }, 'stored copy damaged: the next run of each must be a full')
+}
 
 export interface VerifyHubOptions {
   paths: HubPaths
@@ -56,5 +68,6 @@ export async function verifyHub(o: VerifyHubOptions): Promise<VerifyHubResult> {
   const failed = Object.values(results).filter(r => !r.ok).length
   const complete = all && !result.report.interrupted
   await record(o, { mode, results, ...(complete ? { run: runOf(o, started, Object.keys(results).length, failed) } : {}) })
+  await askForFulls(o, results)
   return { ...result, checks: results }
 }

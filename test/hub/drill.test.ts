@@ -51,6 +51,10 @@ t.test('hub verify rehashes the store, and --restore-test drills every service o
   const rec = await readVerifyState(paths)
   t.match(rec.services, { forum: { mode: 'rehash', ok: false, generation: FORUM, problems: 1, first: /data\.tar\.zst: sha256 differs/ }, wiki: { mode: 'rehash', ok: true } }, 'the command records what it found for hub status')
   t.match(rec.last, { rehash: { by: 'command', ok: false, services: 2, failed: 1 } }, 'a run over every service: the schedule counts from it')
+  const status = JSON.parse(await fs.readFile(join(w.hubRoot, 'store', 'forum', 'status.json'), 'utf8')) as { wantFull: boolean; wantFullReason: string }
+  t.match(status, { wantFull: true, wantFullReason: 'mismatch' }, "the damaged service's spoke is asked for a full")
+  const wikiStatus = JSON.parse(await fs.readFile(join(w.hubRoot, 'store', 'wiki', 'status.json'), 'utf8')) as { wantFull: boolean }
+  t.equal(wikiStatus.wantFull, false, 'the sound one is not')
   t.equal(rec.last['restore-test'], undefined, 'the drill of one service was recorded, but is no run over every service')
   const badDrill = await hubRestoreTest(paths, undefined, log)
   t.equal(badDrill.exitCode, 3, 'the drill fails with exit 3')

@@ -13,6 +13,7 @@ import { initHub } from '../../hub/init.js'
 import { addAccount } from '../../hub/add-account.js'
 import { resetService } from '../../hub/reset.js'
 import { readVerifyState } from '../../hub/verify-record.js'
+import { removeStaleScratch } from '../../hub/maintenance.js'
 import { deliver, must, type HubWorld } from '../lib/stores/hub-world.js'
 import { makeKey } from '../lib/stores/make-store.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
@@ -83,4 +84,19 @@ t.test('a serving hub drills on its schedule, records the outcome for hub status
   await hub.stop()
   t.match(hub.logs(), /"msg":"hub stopping"/)
   t.same((await fs.readdir(join(hubRoot, 'state'))).filter(n => n.startsWith('restore-test') || n.endsWith('.lock')), [], 'no scratch folder or lock left behind')
+})
+
+t.test('serve removes day-old restore-test folders a killed drill left, and nothing else', async t => {
+  const dir = t.testdir()
+  const old = join(dir, 'restore-test-0123456789ab')
+  const fresh = join(dir, 'restore-test-ba9876543210')
+  const other = join(dir, 'services')
+  for (const d of [old, fresh, other]) await fs.mkdir(join(d, 'srv'), { recursive: true })
+  await fs.chmod(join(old, 'srv'), 0o500)
+  const day = new Date(Date.now() - 25 * 3600_000)
+  await fs.utimes(old, day, day)
+  await fs.utimes(other, day, day)
+  const removed = await removeStaleScratch(dir, new Date(), silentLogger())
+  t.same(removed, ['restore-test-0123456789ab'])
+  t.same((await fs.readdir(dir)).sort(), ['restore-test-ba9876543210', 'services'], 'a fresh drill folder and other state stay')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { checkOfDrill, checksOfRehash, emptyVerifyState, lastRunStart, readVerifyState, recordVerify, withOutcome, type ServiceCheck, type VerifyRun } from '../../hub/verify-record.js'
+import { asksForFull, checkOfDrill, checksOfRehash, emptyVerifyState, lastRunStart, readVerifyState, recordVerify, withOutcome, type ServiceCheck, type VerifyRun } from '../../hub/verify-record.js'
 import type { HubPaths } from '../../lib/config/hub.js'
 
 const AT = new Date('2026-11-22T06:00:00.000Z')
@@ -49,4 +49,13 @@ t.test('recordVerify writes state/verify.json atomically; a damaged one is start
   await t.rejects(fs.stat(join(paths.state, 'verify.lock')), { code: 'ENOENT' }, 'its lock is released')
   await fs.writeFile(join(paths.state, 'verify.json'), '{damaged')
   t.same(await readVerifyState(paths), emptyVerifyState())
+})
+
+t.test('a damaged copy asks the spoke for a full; a local failure does not', async t => {
+  const base = { at: '2026-12-03T00:00:00.000Z', mode: 'rehash' as const, generation: 'g', problems: 1, first: 'x', sealedOnly: false }
+  t.ok(asksForFull({ ...base, ok: false, code: 'VERIFY_FAILED' }))
+  t.ok(asksForFull({ ...base, ok: false, code: 'HASH_MISMATCH' }))
+  t.ok(asksForFull({ ...base, ok: false, code: 'CHAIN_BROKEN' }))
+  t.notOk(asksForFull({ ...base, ok: false, code: 'TAR_FAILED' }), 'the scratch disk filling is not the copy\'s fault')
+  t.notOk(asksForFull({ ...base, ok: true, code: null, problems: 0, first: null }))
 })
