@@ -51,9 +51,10 @@ t.test('prune, pin, unpin, reset and burst alerts on a running hub', async t => 
     const m = manifestFor('wiki', gen, tar, { kind, base: kind === 'diff' ? builds! : null, parent: kind === 'incr' ? builds! : null })
     await placeArrival({ ...(await loadHubConfig(config)).paths }, 'wiki', gen, { tar: tar.path, manifest: signedManifest(wiki, m).text })
     return waitFor(async () => {
-      const rejected = (await fs.readdir(join(hubRoot, 'rejected', 'wiki')).catch(() => [] as string[])).find(n => n.startsWith(gen))
-      if (rejected) return (JSON.parse(await fs.readFile(join(hubRoot, 'rejected', 'wiki', rejected, 'reason.json'), 'utf8').catch(() => '{}')) as { code?: string }).code
       const s = await status().catch(() => undefined)
+      // the hub writes reason.json before status.json: the verdict is in when both are
+      const rejected = (await fs.readdir(join(hubRoot, 'rejected', 'wiki')).catch(() => [] as string[])).find(n => n.startsWith(gen))
+      if (rejected && s?.lastReject?.generation === gen) return (JSON.parse(await fs.readFile(join(hubRoot, 'rejected', 'wiki', rejected, 'reason.json'), 'utf8').catch(() => '{}')) as { code?: string }).code
       return s?.last?.generation === gen ? 'accepted' : undefined
     }, 30_000, `the verdict on ${gen}`)
   }
