@@ -113,6 +113,9 @@ export async function streamMembers(ex: OpenedExport, handler: MemberHandler): P
     await tar.done
   } catch (err) {
     tar.kill()
+    // what tar wrote and nobody read keeps its stdout from ending, and tar.done would wait
+    // for that end forever (with nothing left to keep node running): drain it
+    tar.stdout?.resume()
     await tar.done.catch(() => {})
     throw err
   }

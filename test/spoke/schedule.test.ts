@@ -133,7 +133,7 @@ t.test('spoke schedule against a real hub: cycles every 2 s, never overlapping; 
   await fs.mkdir(join(spokeDir, 'state'), { recursive: true })
   await fs.writeFile(join(spokeDir, 'state', 'lock'), `${process.pid}\n`)
   let logs = ''
-  const child = execa(process.execPath, [ROOST, 'spoke', 'schedule', '--config', config, '--json'], { reject: false, env: { ROOST_LOG_LEVEL: 'info' }, stdin: 'ignore' })
+  const child = execa(process.execPath, [ROOST, 'spoke', 'schedule', '--config', config, '--json'], { reject: false, env: { ROOST_LOG_LEVEL: 'info' }, stdin: 'ignore', forceKillAfterDelay: false }) // execa would SIGKILL 5 s after our SIGTERM; the cycle it waits for may take longer
   t.teardown(() => void child.kill('SIGKILL'))
   child.stderr?.on('data', (d: Buffer) => void (logs += d.toString()))
   const lines = (): Line[] => logs.split('\n').flatMap(l => (l.startsWith('{') ? [JSON.parse(l) as Line] : []))
