@@ -16,7 +16,7 @@ import type { Logger } from '../log.js'
 import { RoostError, isRoostError } from '../errors.js'
 import { assertName, isGenerationId } from '../formats/names.js'
 import { ARCHIVE, ENCRYPTED_ARCHIVE, storedArchiveName } from '../layout.js'
-import type { StoreReader } from '../stores/store-reader.js'
+import type { FetchedGeneration, StoreReader } from '../stores/store-reader.js'
 import { checkSealed, passArchive, type ExtractExpectations } from './extract.js'
 import { identityFor } from './identity.js'
 import { moveInto, parentFolders } from './move-into.js'
@@ -119,24 +119,18 @@ function expectationsFor(link: VerifiedLink, label: string, expected: Record<str
 }
 
 /**
- * Checks every link's stored archive against its signed manifest and the index without
- * opening it: for an encrypted chain when no identity is at hand (the hub's drill).
- * Returns the bytes of ciphertext checked.
+ * Fetches each link of the chain in turn, checks its manifest is the one the chain was
+ * resolved from, hands the fetch to `fn`, and cleans the fetch up. Sums what `fn` returns.
  */
-export async function checkChainSealed(o: Omit<ReplayOptions, 'into' | 'names' | 'state' | 'identity'>): Promise<number> {
+async function eachFetchedLink(o: Pick<ReplayOptions, 'reader' | 'service' | 'chain'>, fn: (link: VerifiedLink, fetched: FetchedGeneration, label: string) => Promise<number>): Promise<number> {
   let bytes = 0
   for (const link of o.chain) {
     const label = `${o.service}/${link.generation}`
     const fetched = await o.reader.fetch(o.service, link.generation)
     try {
       const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
-      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while checking`, { hint: 'the source changed under the check; run it again' })
-      const name = storedArchiveName(link.manifest)
-      const file = link.manifest.encryption ? link.manifest.files.find(f => f.name === ENCRYPTED_ARCHIVE) : undefined
-      if (!file) throw new RoostError('USAGE', `${label} is not encrypted: restore it to check it`)
-      const stored = fetched.expected?.[name]
-      bytes += (await checkSealed(join(fetched.dir, name), { label, file, ...(stored ? { stored } : {}) })).bytes
-      o.log.info({ generation: link.generation }, 'ciphertext verified')
+      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while it was read`, { hint: 'the source changed under the restore or check; run it again' })
+      bytes += await fn(again, fetched, label)
     } finally {
       await fetched.cleanup()
     }
@@ -145,32 +139,39 @@ export async function checkChainSealed(o: Omit<ReplayOptions, 'into' | 'names' |
 }
 
 /**
+ * Checks every link's stored archive against its signed manifest and the index without
+ * opening it: for an encrypted chain when no identity is at hand (the hub's drill).
+ * Returns the bytes of ciphertext checked.
+ */
+export async function checkChainSealed(o: Omit<ReplayOptions, 'into' | 'names' | 'state' | 'identity'>): Promise<number> {
+  return eachFetchedLink(o, async (link, fetched, label) => {
+    const name = storedArchiveName(link.manifest)
+    const file = link.manifest.encryption ? link.manifest.files.find(f => f.name === ENCRYPTED_ARCHIVE) : undefined
+    if (!file) throw new RoostError('USAGE', `${label} is not encrypted: restore it to check it`)
+    const stored = fetched.expected?.[name]
+    const d = await checkSealed(join(fetched.dir, name), { label, file, ...(stored ? { stored } : {}) })
+    o.log.info({ generation: link.generation }, 'ciphertext verified')
+    return d.bytes
+  })
+}
+
+/**
  * Replays the chain: fetches one link at a time, checks its manifest is the one the chain was
  * resolved from, verifies and (when `into` is given) extracts its archive, cleans the fetch up.
  * Returns the bytes of tar verified.
  */
 export async function replayChain(o: ReplayOptions): Promise<number> {
-  let bytes = 0
-  for (const link of o.chain) {
-    const label = `${o.service}/${link.generation}`
-    const fetched = await o.reader.fetch(o.service, link.generation)
-    try {
-      const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
-      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while restoring`, { hint: 'the source changed under the restore; run it again' })
-      const expect = expectationsFor(again, label, fetched.expected, o.identity)
-      const state = o.state
-      const digest = await passArchive(join(fetched.dir, storedArchiveName(again.manifest)), expect, {
-        ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
-        ...(o.names ? { paths: o.names } : {}),
-        ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
-      })
-      bytes += digest.bytes
-      o.log.info({ generation: link.generation, bytes: digest.bytes }, o.into ? 'archive verified and extracted' : 'archive verified and read')
-    } finally {
-      await fetched.cleanup()
-    }
-  }
-  return bytes
+  return eachFetchedLink(o, async (link, fetched, label) => {
+    const expect = expectationsFor(link, label, fetched.expected, o.identity)
+    const state = o.state
+    const digest = await passArchive(join(fetched.dir, storedArchiveName(link.manifest)), expect, {
+      ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
+      ...(o.names ? { paths: o.names } : {}),
+      ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
+    })
+    o.log.info({ generation: link.generation, bytes: digest.bytes }, o.into ? 'archive verified and extracted' : 'archive verified and read')
+    return digest.bytes
+  })
 }
 
 /**
