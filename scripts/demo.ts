@@ -67,6 +67,27 @@ async function compare(source: string, restoredRoot: string, what: string): Prom
   process.stdout.write(green(`   ✓ ${what} is bit-exact: content, modes, mtimes, owners, symlinks, hardlinks, odd names\n`))
 }
 
+/** A line only the forum's plaintext holds: the demo looks for it on the hub and the mirror. */
+const FORUM_SECRET = 'forum-secret: the moderators meet on thursdays'
+
+/** Files below `root` whose content holds `needle`. */
+async function holding(root: string, needle: Buffer): Promise<string[]> {
+  const found: string[] = []
+  for (const e of await fs.readdir(root, { withFileTypes: true })) {
+    const path = join(root, e.name)
+    if (e.isDirectory()) found.push(...(await holding(path, needle)))
+    else if (e.isFile() && (await fs.readFile(path)).includes(needle)) found.push(path)
+  }
+  return found
+}
+
+/** Runs a tool (not roost) quietly; throws when it fails. */
+async function run(argv: string[]): Promise<{ stdout: string }> {
+  const r = await execa(argv[0]!, argv.slice(1), { reject: false })
+  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${r.exitCode}: ${String(r.stderr)}`)
+  return { stdout: String(r.stdout) }
+}
+
 /** What `changeWiki` did, for checking a restore. Paths relative to the service's folder. */
 interface Change {
   modified: string
@@ -100,12 +121,12 @@ async function main(): Promise<void> {
   const keep = argv.includes('--keep') || dirArg >= 0
   await fs.mkdir(base, { recursive: true, mode: 0o700 })
   const p = (...parts: string[]): string => join(base, ...parts)
-  process.stdout.write(`${bold('roost demo')}: hub, two spokes, an incr, a mirror and two restores on 127.0.0.1, in ${base}\n`)
+  process.stdout.write(`${bold('roost demo')}: hub, two spokes (one encrypted), an incr, a mirror and two restores on 127.0.0.1, in ${base}\n`)
 
   step('Service data: a wiki and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
   await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 48 * 1024 * 1024 })
   await makeServiceTree(p('data', 'forum'), { seed: 'forum', largeBytes: 12 * 1024 * 1024 })
-  await fs.writeFile(p('data', 'forum', 'config', 'forum-only.txt'), 'only the forum has this\n')
+  await fs.writeFile(p('data', 'forum', 'config', 'forum-only.txt'), `only the forum has this\n${FORUM_SECRET}\n`)
   process.stdout.write(`   ${p('data', 'wiki')}\n   ${p('data', 'forum')}\n`)
 
   step('Hub: make its root and keys, then start it on 127.0.0.1 (port chosen by the system)')
@@ -119,9 +140,15 @@ async function main(): Promise<void> {
     show(['hub', 'serve', '--config', p('hub', 'hub.yaml')])
     process.stdout.write(`     listening on 127.0.0.1:${port}\n`)
 
+    step("The forum's data is private: make an age identity kept off the spoke (here: offline/), give its spoke the recipient")
+    await fs.mkdir(p('offline'), { mode: 0o700 })
+    await run(['age-keygen', '-o', p('offline', 'forum-identity.txt')])
+    const recipient = (await run(['age-keygen', '-y', p('offline', 'forum-identity.txt')])).stdout.trim()
+    process.stdout.write(`   recipient ${recipient}\n`)
+
     for (const svc of ['wiki', 'forum']) {
-      step(`Spoke for ${svc}: make its config and key, pin the hub's host key, register it on the hub`)
-      await roost(['spoke', 'init', '--service', svc, '--hub', `127.0.0.1:${port}`, '--source', p('data', svc), '--dir', p(`spoke-${svc}`)])
+      step(`Spoke for ${svc}: make its config and key, pin the hub's host key, register it on the hub${svc === 'forum' ? '; every generation encrypted to the recipient' : ''}`)
+      await roost(['spoke', 'init', '--service', svc, '--hub', `127.0.0.1:${port}`, '--source', p('data', svc), '--dir', p(`spoke-${svc}`), ...(svc === 'forum' ? ['--encrypt-to', recipient] : [])])
       const keyLine = (await fs.readFile(p(`spoke-${svc}`, 'keys', 'spoke_ed25519.pub'), 'utf8')).trim()
       await roost(['hub', 'add-service', svc, '--key', keyLine, '--config', p('hub', 'hub.yaml')])
     }
@@ -155,8 +182,15 @@ async function main(): Promise<void> {
     await checkChange(join(p('restore-from-hub'), p('data', 'wiki')), change)
     process.stdout.write(green(`   ✓ the incr ${incr} restored through its chain equals the changed wiki: the modified file, the deletion and the rename are all there\n`))
 
-    step("Restore the forum from the mirror's store and compare")
-    await roost(['restore', 'forum', '--from', p('mirror', 'store'), '--config', p('mirror', 'mirror.yaml'), '--to', p('restore-from-mirror')])
+    step("The forum on the hub and the mirror is ciphertext: no file there holds a byte of its plaintext")
+    for (const where of [p('hub'), p('mirror')]) {
+      const leaks = await holding(where, Buffer.from(FORUM_SECRET))
+      if (leaks.length) throw new Error(`plaintext of the encrypted forum found in ${leaks.join(', ')}`)
+    }
+    process.stdout.write(green(`   ✓ '${FORUM_SECRET}' is in no file under the hub or the mirror\n`))
+
+    step("Restore the forum from the mirror's store with its identity, and compare")
+    await roost(['restore', 'forum', '--from', p('mirror', 'store'), '--config', p('mirror', 'mirror.yaml'), '--to', p('restore-from-mirror'), '--identity', p('offline', 'forum-identity.txt')])
     await compare(p('data', 'forum'), p('restore-from-mirror'), "the forum restored from the mirror's store")
 
     step('Retention on the hub: what it keeps and why (a dry run changes nothing)')

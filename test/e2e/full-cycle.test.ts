@@ -2,7 +2,8 @@
  * The whole cycle, as the quick start runs it: a hub, two spokes with different data, each
  * making a full; the wiki changed (a file modified, one deleted, one renamed) and backed up
  * again as an incr; a mirror; the incr restored through its chain from the hub, and the forum
- * from the mirror's store; the hub's retention as a dry run. The demo checks itself; this test
+ * (encrypted with age: the hub and the mirror hold ciphertext only) from the mirror's store with
+ * its identity; the hub's retention as a dry run. The demo checks itself; this test
  * checks its results again independently, so a demo that lied would fail here.
  */
 import t from 'tap'
@@ -30,11 +31,18 @@ t.test('hub, two spokes, an incr, a mirror, and bit-exact restores from the hub 
     const source = join(dir, 'data', svc)
     t.same(await compareTrees(source, join(dir, restored, source)), [], `${svc}: the restore matches its source`)
   }
-  const forumOnly = join(dir, 'restore-from-mirror', dir, 'data', 'forum', 'config', 'forum-only.txt')
-  t.equal(await fs.readFile(forumOnly, 'utf8'), 'only the forum has this\n', 'the two services kept their different data')
-
   const indexKey = await readPublicKeyArg(join(dir, 'hub', 'keys', 'index_ed25519.pub'))
   const read = async (store: string) => openTree({ bytes: await fs.readFile(join(store, 'TREE.json')), signature: await fs.readFile(join(store, 'TREE.json.sig'), 'utf8') }, indexKey)
+  const forumOnly = join(dir, 'restore-from-mirror', dir, 'data', 'forum', 'config', 'forum-only.txt')
+  t.match(await fs.readFile(forumOnly, 'utf8'), /^only the forum has this\nforum-secret: /, 'the two services kept their different data')
+  t.match(r.stdout, /is in no file under the hub or the mirror/)
+  for (const g of Object.keys((await read(join(dir, 'hub', 'store'))).services.forum!.generations)) {
+    const files = (await fs.readdir(join(dir, 'mirror', 'store', 'forum', g))).sort()
+    t.same(files, ['data.tar.zst.age', 'manifest.json'], `forum ${g}: the mirror holds its ciphertext`)
+    const m = parseManifest(await fs.readFile(join(dir, 'hub', 'store', 'forum', g, 'manifest.json'), 'utf8'))
+    t.match(m.encryption, { recipients: [/^age:[0-9a-f]{16}$/] }, 'and its signed manifest names the recipient by fingerprint')
+  }
+
   const hubTree = await read(join(dir, 'hub', 'store'))
   const mirrorTree = await read(join(dir, 'mirror', 'store'))
   t.same(Object.keys(hubTree.services).sort(), ['forum', 'wiki'], "the hub's index lists both services")
