@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { roost } from '../helpers/roost.js'
 import { makeArchive } from '../../spoke/archive.js'
+import { extractArgs } from '../../lib/tar.js'
 import { buildManifest, writeManifest } from '../../spoke/manifest.js'
 import { parseManifest, verifyManifest } from '../../lib/formats/manifest.js'
 import { readPrivateKey } from '../../lib/sign.js'
@@ -109,4 +110,24 @@ t.test('an encrypted archive: tar → zstd → age in one pass, counted on the p
   t.equal(opened.length, plain.counts.bytes, 'age -d | zstd -d gives back a tar of the stated size')
   const listed = execFileSync('tar', ['-tf', '-'], { input: opened }).toString()
   t.match(listed, /srv\/mail\//, 'which lists the service tree')
+})
+
+t.test('extended attributes and ACLs survive the archive and a restore with our extract args', async t => {
+  const dir = t.testdir()
+  const src = join(dir, 'srv', 'acl')
+  await fs.mkdir(src, { recursive: true })
+  const file = join(src, 'tagged.txt')
+  await fs.writeFile(file, 'tagged\n')
+  execFileSync('setfattr', ['-n', 'user.roost', '-v', 'kept', file])
+  execFileSync('setfacl', ['-m', 'u:nobody:r', file])
+  const gen = join(dir, 'gen')
+  await fs.mkdir(gen)
+  const a = await makeArchive({ sources: [src], excludes: [], dir: gen }, silentLogger())
+  const out = join(dir, 'out')
+  await fs.mkdir(out)
+  const [tar, ...args] = extractArgs(out, { sameOwner: false })
+  execFileSync(tar!, args, { input: await fs.readFile(a.path) })
+  const restored = join(out, file)
+  t.match(execFileSync('getfattr', ['-n', 'user.roost', '--only-values', restored], { encoding: 'utf8' }), /^kept/, 'the xattr came back')
+  t.match(execFileSync('getfacl', ['-p', restored], { encoding: 'utf8' }), /user:nobody:r--/, 'the ACL came back')
 })
