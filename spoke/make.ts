@@ -13,7 +13,7 @@ import type { PrivateKey } from '../lib/sign.js'
 import { ensureDir, renameNoReplace } from '../lib/fsx/atomic.js'
 import { generationId } from '../lib/formats/names.js'
 import { RoostError } from '../lib/errors.js'
-import { hookFailures, planHooks, runHooks, type HookRun } from './hooks.js'
+import { hookFailures, planHooks, runHooks, type HookRun } from '../lib/hooks.js'
 import { makeArchive, type ArchiveResult } from './archive.js'
 import { buildManifest, roostVersion, writeManifest } from './manifest.js'
 import { MAKING_PREFIX, type LocalGeneration } from './local.js'
@@ -60,7 +60,7 @@ export interface Made {
 export async function makeGeneration(c: MakeContext, generation: string, choice: KindChoice): Promise<Made> {
   const { config, paths, o } = c
   const making = join(paths.generations, MAKING_PREFIX + generation)
-  const ctx = { service: config.service, generation }
+  const ctx = { service: config.service, generation, kind: choice.kind }
   let archive: ArchiveResult | undefined
   let failure: unknown
   try {
@@ -82,7 +82,7 @@ export async function makeGeneration(c: MakeContext, generation: string, choice:
     const post = await runPost(c, ctx, failure)
     const hooks = [...pre, ...post.runs]
     if (failure || !archive) throw failure
-    const facts = { ...ctx, kind: choice.kind, base: choice.base, parent: choice.parent, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts, ...recipients }
+    const facts = { service: ctx.service, generation, kind: choice.kind, base: choice.base, parent: choice.parent, created: o.now(), host: hostname(), roostVersion: roostVersion(), hooks, archive, counts: archive.counts, ...recipients }
     const label = o.label ? { label: o.label } : {}
     await timed(c, 'manifest', () => writeManifest(making, buildManifest({ ...facts, ...label, sources: config.sources, excludes: config.excludes }), c.key))
     o.log.info({ generation, ms: c.ms.manifest }, 'manifest signed')
@@ -97,7 +97,7 @@ export async function makeGeneration(c: MakeContext, generation: string, choice:
 }
 
 /** Post hooks: always run; a failure after an earlier failure is folded into its message. */
-async function runPost(c: MakeContext, ctx: { service: string; generation: string }, failure: unknown): Promise<{ runs: HookRun[]; failure?: string }> {
+async function runPost(c: MakeContext, ctx: { service: string; generation: string; kind: string }, failure: unknown): Promise<{ runs: HookRun[]; failure?: string }> {
   const runs = await timed(c, 'post', () => runHooks(planHooks(c.config.hooks.post, 'post', { ...ctx, result: failure ? 'failed' : 'ok' }), c.o.log))
   if (runs.length) c.o.log.info({ generation: ctx.generation, hooks: runs.length, ms: c.ms.post }, 'post hooks done')
   const postFailure = hookFailures(runs)

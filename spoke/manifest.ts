@@ -10,7 +10,7 @@ import type { PrivateKey } from '../lib/sign.js'
 import { writeFileAtomic } from '../lib/fsx/atomic.js'
 import { ARCHIVE, ENCRYPTED_ARCHIVE, MANIFEST } from '../lib/layout.js'
 import { recipientFingerprint } from '../lib/age.js'
-import type { HookRun } from './hooks.js'
+import type { HookRun } from '../lib/hooks.js'
 
 /** Everything a manifest states, gathered by the run. */
 export interface ManifestFacts {
@@ -52,7 +52,7 @@ export function buildManifest(f: ManifestFacts): UnsignedManifest {
     roost: f.roostVersion,
     sources: [...f.sources],
     excludes: [...f.excludes],
-    hooks: f.hooks.map(h => ({ name: h.name, phase: h.phase, exitCode: h.exitCode, ms: h.ms })),
+    hooks: f.hooks.flatMap(h => (h.phase === 'restore' ? [] : [{ name: h.name, phase: h.phase, exitCode: h.exitCode, ms: h.ms }])),
     files: [{ name: encrypted ? ENCRYPTED_ARCHIVE : ARCHIVE, bytes: f.archive.bytes, sha256: f.archive.sha256 }],
     compression: encrypted ? 'zstd' : 'none',
     encryption: encrypted ? { recipients: f.recipients!.map(recipientFingerprint) } : null,

@@ -9,6 +9,8 @@ export const HookSchema = z.strictObject({
   /** argv: the program and its arguments (use [sh, -c, '…'] for a shell). */
   run: z.array(z.string()).min(1),
   timeout: duration.default(600_000),
+  /** Extra environment for this hook (PGHOST, PGPORT, …); roost's ROOST_* variables win. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').refine(k => !k.startsWith('ROOST_'), 'ROOST_* variables are set by roost'), z.string()).optional(),
 })
 export type Hook = z.output<typeof HookSchema>
 
@@ -23,7 +25,10 @@ export const SpokeConfigSchema = z.strictObject({
   state: z.string().default('state'),
   /** How many generations to keep locally after upload. */
   keepLocal: z.number().int().min(0).max(1000).default(1),
-  hooks: z.strictObject({ pre: z.array(HookSchema).default([]), post: z.array(HookSchema).default([]) }).prefault({}),
+  /** pre/post run around every generation; restore runs after `roost restore --hooks`. */
+  hooks: z
+    .strictObject({ pre: z.array(HookSchema).default([]), post: z.array(HookSchema).default([]), restore: z.array(HookSchema).default([]) })
+    .prefault({}),
   upload: z
     .strictObject({
       bwlimit: size.optional(),

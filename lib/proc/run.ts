@@ -122,3 +122,57 @@ export function tailCollector(stream: NodeJS.ReadableStream | null | undefined, 
 export function checkExit(file: string, result: { exitCode?: number; failed: boolean; signal?: string; code?: string }, stderrTail: string, opts: RunOptions = {}): void {
   checkResult(file, { ...result, stdout: '', stderr: stderrTail }, opts)
 }
+
+export interface GroupResult {
+  /** null when it never exited on its own (timed out, killed, or could not start). */
+  exitCode: number | null
+  timedOut: boolean
+  /** The last lines of its output, bounded whatever it prints. */
+  stdout: string
+  stderr: string
+  /** Set when it could not start (e.g. the program does not exist). */
+  startError?: string
+}
+
+/**
+ * Runs a child in its own process group with a deadline: on timeout the whole group gets
+ * SIGTERM, then SIGKILL after `graceMs`, so a shell script's own children (pg_dump under
+ * `sh -c`) die with it. Output is kept only as a bounded tail. Never throws for the child's
+ * own failure: the result says what happened.
+ */
+export async function runGroup(argv: readonly string[], opts: { env?: Record<string, string>; cwd?: string; timeout: number; graceMs?: number }): Promise<GroupResult> {
+  const child = spawnStream(argv, { env: opts.env, cwd: opts.cwd, detached: true, stdin: 'ignore' })
+  const out = tailCollector(child.stdout, 8192)
+  const err = tailCollector(child.stderr, 8192)
+  let timedOut = false
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined) return
+    try {
+      process.kill(-child.pid, signal)
+    } catch {
+      // the group is gone already
+    }
+  }
+  let grace: NodeJS.Timeout | undefined
+  const timer = setTimeout(() => {
+    timedOut = true
+    killGroup('SIGTERM')
+    grace = setTimeout(() => killGroup('SIGKILL'), opts.graceMs ?? 5000)
+  }, opts.timeout)
+  try {
+    const r = await child
+    // A child that exited may leave its group behind (a backgrounded process): end it too.
+    if (timedOut) killGroup('SIGKILL')
+    const startError = r.code === 'ENOENT' ? `${argv[0]} is not installed or not on PATH` : r.code === 'EACCES' ? `${argv[0]} is not executable` : undefined
+    return {
+      exitCode: timedOut || startError || r.exitCode === undefined ? null : r.exitCode,
+      timedOut,
+      stdout: out(),
+      stderr: err(),
+      ...(startError ? { startError } : {}),
+    }
+  } finally {
+    clearTimeout(timer)
+    if (grace) clearTimeout(grace)
+  }
+}

@@ -1,14 +1,21 @@
 /**
- * Pre and post hooks from spoke.yaml: argv arrays (never a shell string of ours) with a
- * timeout. Pre hooks stop at the first failure (no generation is made); post hooks all run,
- * always, and every failure is reported. `planHooks` is pure; `runHooks` runs a plan.
+ * Hooks from spoke.yaml: argv arrays (never a shell string of ours) with a timeout, run in
+ * their own process group (a timeout ends the hook and everything it started).
+ *
+ * - pre: before the archive (maintenance on, dumps). They stop at the first failure and no
+ *   generation is made.
+ * - post: after it (maintenance off). They all run, always, even after a failure; every
+ *   failure is reported.
+ * - restore: after `roost restore --hooks` has put the files in place (load the dump, fix
+ *   ownership, restart). They stop at the first failure; the restored files stay.
+ *
+ * `planHooks` is pure; `runHooks` runs a plan.
  */
-import type { Logger } from '../lib/log.js'
-import type { Hook } from '../lib/config/spoke.js'
-import { run, lastLines } from '../lib/proc/run.js'
-import { RoostError } from '../lib/errors.js'
+import type { Logger } from './log.js'
+import type { Hook } from './config/spoke.js'
+import { runGroup, lastLines } from './proc/run.js'
 
-export type Phase = 'pre' | 'post'
+export type Phase = 'pre' | 'post' | 'restore'
 
 /** One hook to run: what, how long it may take, and what it is told in its environment. */
 export interface HookStep {
@@ -17,7 +24,7 @@ export interface HookStep {
   argv: string[]
   timeoutMs: number
   env: Record<string, string>
-  /** Pre hooks stop the phase on failure; post hooks never do. */
+  /** Pre and restore hooks stop the phase on failure; post hooks never do. */
   stopOnFailure: boolean
 }
 
@@ -35,11 +42,18 @@ export interface HookRun {
 export interface HookContext {
   service: string
   generation: string
+  /** The kind being made (pre, post) or restored (restore): full, diff or incr. */
+  kind?: string
   /** For post hooks: whether everything before them succeeded. */
   result?: 'ok' | 'failed'
+  /** For restore hooks: the folder the files were restored into (absolute). */
+  restoreDir?: string
 }
 
-/** The steps of one phase, in config order. Pure. */
+/**
+ * The steps of one phase, in config order. Pure. A hook's own `env` comes first; roost's
+ * ROOST_* variables are set last and cannot be overridden by it.
+ */
 export function planHooks(hooks: readonly Hook[], phase: Phase, c: HookContext): HookStep[] {
   return hooks.map(h => ({
     name: h.name,
@@ -47,12 +61,15 @@ export function planHooks(hooks: readonly Hook[], phase: Phase, c: HookContext):
     argv: [...h.run],
     timeoutMs: h.timeout,
     env: {
+      ...(h.env ?? {}),
       ROOST_SERVICE: c.service,
       ROOST_GENERATION: c.generation,
       ROOST_PHASE: phase,
+      ...(c.kind ? { ROOST_KIND: c.kind } : {}),
       ...(c.result ? { ROOST_RESULT: c.result } : {}),
+      ...(c.restoreDir ? { ROOST_RESTORE_DIR: c.restoreDir } : {}),
     },
-    stopOnFailure: phase === 'pre',
+    stopOnFailure: phase !== 'post',
   }))
 }
 
@@ -67,17 +84,17 @@ function logOutput(log: Logger, step: HookStep, stdout: string, stderr: string):
 export async function runHook(step: HookStep, log: Logger): Promise<HookRun> {
   const start = Date.now()
   const base = { name: step.name, phase: step.phase }
-  try {
-    const r = await run(step.argv, { env: step.env, timeout: step.timeoutMs, code: 'HOOK_FAILED', what: `${step.phase} hook '${step.name}'` })
-    logOutput(log, step, r.stdout, r.stderr)
-    return { ...base, exitCode: r.exitCode, ms: Date.now() - start, ok: true }
-  } catch (err) {
-    if (!(err instanceof RoostError)) throw err
-    const exitCode = typeof err.detail?.exitCode === 'number' && err.detail.exitCode >= 0 ? err.detail.exitCode : null
-    if (err.hint) log.info({ hook: step.name, phase: step.phase, stderr: err.hint }, 'hook stderr')
-    const error = err.hint ? `${err.message}: ${err.hint.split('\n').pop()}` : err.message
-    return { ...base, exitCode, ms: Date.now() - start, ok: false, error }
-  }
+  const r = await runGroup(step.argv, { env: step.env, timeout: step.timeoutMs })
+  logOutput(log, step, r.stdout, r.stderr)
+  const ms = Date.now() - start
+  const what = `${step.phase} hook '${step.name}'`
+  const last = lastLines(r.stderr, 1)
+  const why = last ? `: ${last}` : ''
+  if (r.startError) return { ...base, exitCode: null, ms, ok: false, error: `${what} could not start: ${r.startError}` }
+  if (r.timedOut) return { ...base, exitCode: null, ms, ok: false, error: `${what} timed out after ${step.timeoutMs} ms${why}` }
+  if (r.exitCode === null) return { ...base, exitCode: null, ms, ok: false, error: `${what} was killed${why}` }
+  if (r.exitCode !== 0) return { ...base, exitCode: r.exitCode, ms, ok: false, error: `${what} exited ${r.exitCode}${why}` }
+  return { ...base, exitCode: 0, ms, ok: true }
 }
 
 /** Runs a phase's steps in order; a failed step stops the rest only when it says so. */

@@ -5,7 +5,7 @@
  * Make sure to inspect the output below.  Do not ignore changes!
  */
 'use strict'
-exports[`test/spoke/hooks.test.ts > TAP > a phase plan (golden) > post plan 1`] = `
+exports[`test/lib/hooks.test.ts > TAP > a phase plan (golden) > post plan 1`] = `
 Array [
   Object {
     "argv": Array [
@@ -26,7 +26,7 @@ Array [
 ]
 `
 
-exports[`test/spoke/hooks.test.ts > TAP > a phase plan (golden) > pre plan 1`] = `
+exports[`test/lib/hooks.test.ts > TAP > a phase plan (golden) > pre plan 1`] = `
 Array [
   Object {
     "argv": Array [
