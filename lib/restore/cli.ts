@@ -14,6 +14,9 @@ import type { StoreReader } from '../stores/store-reader.js'
 import { restoreGeneration, type RestoreResult } from './restore.js'
 import { listGeneration, renderListing } from './list.js'
 import { parseAtTime } from './choose.js'
+import { hookFailures, planHooks, runHooks, type HookRun } from '../hooks.js'
+import type { Hook } from '../config/spoke.js'
+import { resolve } from 'node:path'
 
 interface RestoreCliOptions {
   from: string
@@ -25,6 +28,7 @@ interface RestoreCliOptions {
   indexKey?: string
   identity?: string
   config?: string
+  hooks?: string
 }
 
 /**
@@ -70,7 +74,17 @@ function renderRestore(r: RestoreResult): string {
   return `restored ${r.service} ${r.generation}${chain}${only} from ${r.source} into ${r.to}: ${r.files} files, ${r.entries} entries, ${formatBytes(r.bytes)} verified`
 }
 
+/** The restore hooks of the spoke.yaml named by --hooks: read before anything is restored. */
+async function restoreHooks(file: string, service: string): Promise<Hook[]> {
+  const { config } = await loadSpokeConfig(file)
+  if (config.service !== service) throw new RoostError('USAGE', `--hooks ${file} is the config of service '${config.service}', not '${service}'`)
+  if (!config.hooks.restore.length) throw new RoostError('USAGE', `--hooks ${file} defines no restore hooks (hooks.restore)`, { hint: 'restore without --hooks, or add the hooks that load the dump and restart the service' })
+  return config.hooks.restore
+}
+
 async function run(service: string, generation: string | undefined, opts: RestoreCliOptions, ctx: Ctx): Promise<Output> {
+  if (opts.hooks && opts.list) throw new RoostError('USAGE', '--hooks runs after a restore; --list restores nothing')
+  const hooks = opts.hooks ? await restoreHooks(opts.hooks, service) : undefined
   const sel = { ...(generation ? { generation } : {}), ...(opts.at ? { at: parseAtTime(opts.at) } : {}) }
   if (sel.generation && sel.at) throw new RoostError('USAGE', 'give a generation or --at TIME, not both')
   if (!opts.list && !opts.to) throw new RoostError('USAGE', "--to DIR is required (or --list to show the generation's files)")
@@ -82,10 +96,20 @@ async function run(service: string, generation: string | undefined, opts: Restor
       return { json: r, text: renderListing(r) }
     }
     const r = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
-    return { json: r, text: renderRestore(r) }
+    if (!hooks) return { json: r, text: renderRestore(r) }
+    const runs = await runHooks(planHooks(hooks, 'restore', { service, generation: r.generation, kind: r.kind, restoreDir: resolve(r.to) }), ctx.log)
+    const failure = hookFailures(runs)
+    if (failure) {
+      throw new RoostError('HOOK_FAILED', `${renderRestore(r)}; then ${failure}`, { hint: 'the restored files are in place; fix the hook and run it by hand, or restore again with --force --hooks', detail: { generation: r.generation, hooks: runs } })
+    }
+    return { json: { ...r, hooks: runs }, text: `${renderRestore(r)}\n${renderHooks(runs)}` }
   } finally {
     await reader.close?.()
   }
+}
+
+function renderHooks(runs: readonly HookRun[]): string {
+  return runs.map(h => `  restore hook '${h.name}': ok in ${h.ms} ms`).join('\n')
 }
 
 export function registerRestore(program: Command, runAction: RunAction): void {
@@ -103,6 +127,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--identity <file>', "the age identity (kept offline) that opens an encrypted service's archives")
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
     .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
+    .option('--hooks <spoke.yaml>', "after the files are in place, run this spoke.yaml's restore hooks (load the dump, fix ownership, restart); they get ROOST_RESTORE_DIR")
     .option('--json', 'print the result as JSON')
   withHelp(cmd, 'roost restore wiki --at 2026-11-20 --from /srv/roost-mirror/store --config /etc/roost/mirror.yaml --to /tmp/wiki --path /srv/wiki/pages')
   runAction(cmd, run)

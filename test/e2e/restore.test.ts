@@ -61,6 +61,36 @@ t.test('restore from a store folder, a mirror and the hub; refuses tampering and
   t.equal(forced.exitCode, 0, 'restore --force exits 0', { stderr: forced.stderr })
   t.same(await compareTrees(src, join(toStore, src)), [], 'with --force it restores over it')
 
+  // restore hooks: run after the files are in place, told where; a failing one is exit 1 with the files kept
+  const hooked = join(dir, 'hooked')
+  const envOut = join(dir, 'restore-hook.env')
+  const hookYaml = (name: string, service: string, run: string[]): Promise<string> => {
+    const file = join(spokeDir, name)
+    const yaml = dumpYaml({ service, hub: { host: '127.0.0.1', port: w.port, hostKey }, key: w.keys.wiki!.path, sources: [src], hooks: { restore: [{ name: 'load', run, env: { DUMP: 'pages' } }] } })
+    return fs.writeFile(file, yaml).then(() => file)
+  }
+  const okYaml = await hookYaml('hooks-ok.yaml', 'wiki', ['sh', '-c', `env > ${envOut}; test -d "$ROOST_RESTORE_DIR${src}"`])
+  const h1 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked, '--hooks', okYaml, '--json'])
+  t.equal(h1.exitCode, 0, 'restore --hooks exits 0', { stderr: h1.stderr })
+  t.match(JSON.parse(h1.stdout), { generation: G1, hooks: [{ name: 'load', phase: 'restore', exitCode: 0, ok: true }] })
+  const env = await fs.readFile(envOut, 'utf8')
+  t.match(env, new RegExp(`^ROOST_RESTORE_DIR=${hooked}$`, 'm'), 'the hook is told the restore folder')
+  t.match(env, new RegExp(`^ROOST_GENERATION=${G1}$`, 'm'))
+  t.match(env, /^ROOST_PHASE=restore$/m)
+  t.match(env, /^DUMP=pages$/m, "the hook's own env is passed")
+  const badYaml = await hookYaml('hooks-bad.yaml', 'wiki', ['sh', '-c', 'echo "cannot load the dump" >&2; exit 4'])
+  const hooked2 = join(dir, 'hooked2')
+  const h2 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked2, '--hooks', badYaml])
+  t.equal(h2.exitCode, 1, 'a failing restore hook is exit 1')
+  t.match(h2.stderr, /restore hook 'load' exited 4: cannot load the dump/)
+  t.same(await compareTrees(src, join(hooked2, src)), [], 'the restored files stay in place')
+  const otherYaml = await hookYaml('hooks-other.yaml', 'forum', ['true'])
+  const hooked3 = join(dir, 'hooked3')
+  const h3 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked3, '--hooks', otherYaml])
+  t.equal(h3.exitCode, 2, "another service's config is a usage error")
+  t.match(h3.stderr, /service 'forum', not 'wiki'/)
+  await t.rejects(fs.stat(hooked3), 'nothing was restored')
+
   // tampering: a valid zstd of a different tar in place of the stored archive
   const other = join(dir, 'data', 'other')
   await makeServiceTree(other, { seed: 'other', largeBytes: 4096 })
