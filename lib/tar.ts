@@ -22,7 +22,12 @@ export function createArgs(o: CreateOptions): string[] {
   const a = ['tar', '--create', '--file=-', '--format=posix', '--acls', '--xattrs', '--xattrs-include=*', '--one-file-system', '--directory=/']
   // device numbers change across reboots and snapshots (LVM, NFS): never let that force a full
   if (o.snapshot) a.push(`--listed-incremental=${o.snapshot}`, '--no-check-device')
-  for (const e of o.excludes ?? []) a.push(`--exclude=${e}`)
+  // tar sees names relative to / (etc/hostname): an absolute exclude is that path exactly
+  // (anchored, its leading / dropped); any other pattern matches at any depth, as tar does
+  const excludes = o.excludes ?? []
+  for (const e of excludes.filter(e => !e.startsWith('/'))) a.push(`--exclude=${e}`)
+  const anchored = excludes.filter(e => e.startsWith('/'))
+  if (anchored.length) a.push('--anchored', ...anchored.map(e => `--exclude=${e.replace(/^\/+/, '')}`), '--no-anchored')
   a.push('--', ...o.sources.map(s => s.replace(/^\/+/, '') || '.'))
   return a
 }

@@ -11,7 +11,7 @@ t.test('argv builders (golden)', async t => {
   t.matchSnapshot(pushArgs(target, ['/s/gen/data.tar'], '/20261122T030000Z-full', { basisDir: '/.basis', bwlimit: 1000 }), 'rsync push')
   t.matchSnapshot(pullArgs(target, ['/TREE.json', '/TREE.json.sig'], '/m/staging', { compress: false }), 'rsync pull')
   t.matchSnapshot(rsyncList(target, '/'), 'rsync list')
-  t.matchSnapshot(createArgs({ sources: ['/srv/wiki', '/var/lib/wiki'], excludes: ['*.tmp'] }), 'tar create')
+  t.matchSnapshot(createArgs({ sources: ['/srv/wiki', '/var/lib/wiki'], excludes: ['*.tmp', '/srv/wiki/cache'] }), 'tar create')
   t.matchSnapshot(extractArgs('/restore/.stage', { sameOwner: true }), 'tar extract')
   t.matchSnapshot(listArgs(), 'tar list')
   t.matchSnapshot([compressArgs(), decompressArgs()], 'zstd')

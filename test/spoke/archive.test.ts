@@ -131,3 +131,17 @@ t.test('extended attributes and ACLs survive the archive and a restore with our 
   t.match(execFileSync('getfattr', ['-n', 'user.roost', '--only-values', restored], { encoding: 'utf8' }), /^kept/, 'the xattr came back')
   t.match(execFileSync('getfacl', ['-p', restored], { encoding: 'utf8' }), /user:nobody:r--/, 'the ACL came back')
 })
+
+t.test('excludes: an absolute path leaves out exactly that path; a pattern matches at any depth', async t => {
+  const dir = t.testdir()
+  const src = join(dir, 'srv', 'wiki')
+  for (const f of ['cache/page.html', 'keep/cache/note', 'keep/a.txt', 'keep/b.tmp']) {
+    await fs.mkdir(join(src, f, '..'), { recursive: true })
+    await fs.writeFile(join(src, f), f)
+  }
+  const gen = join(dir, 'gen')
+  await fs.mkdir(gen)
+  const a = await makeArchive({ sources: [src], excludes: [join(src, 'cache'), '*.tmp'], dir: gen }, silentLogger())
+  const names = execFileSync('tar', ['-tf', a.path]).toString().split('\n').filter(n => n && !n.endsWith('/')).map(n => n.slice(src.length))  // names are srv/wiki/… (no leading /): src.length drops 'srv/wiki/'
+  t.same(names.sort(), ['keep/a.txt', 'keep/cache/note'], 'the absolute exclude took only the top cache/, the pattern every *.tmp')
+})
