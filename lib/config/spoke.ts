@@ -4,13 +4,29 @@ import { resolve, dirname, isAbsolute } from 'node:path'
 import { duration, endpoint, name, size } from './types.js'
 import { loadConfig } from './load.js'
 
+/** Why NAME cannot be set in a hook's environment, or undefined when it can. Pure. */
+export function hookEnvNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `'${name}' is not an environment variable name`
+  if (name.startsWith('ROOST_')) return `${name}: ROOST_* variables are set by roost`
+  return undefined
+}
+
 export const HookSchema = z.strictObject({
   name: z.string().min(1).max(128),
   /** argv: the program and its arguments (use [sh, -c, '…'] for a shell). */
   run: z.array(z.string()).min(1),
   timeout: duration.default(600_000),
   /** Extra environment for this hook (PGHOST, PGPORT, …); roost's ROOST_* variables win. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').refine(k => !k.startsWith('ROOST_'), 'ROOST_* variables are set by roost'), z.string()).optional(),
+  env: z
+    .record(z.string(), z.string())
+    .superRefine((env, ctx) => {
+      // checked here rather than on the record's key schema: zod reports a bad record key only as "Invalid key in record"
+      for (const k of Object.keys(env)) {
+        const problem = hookEnvNameProblem(k)
+        if (problem) ctx.addIssue({ code: 'custom', path: [k], message: problem })
+      }
+    })
+    .optional(),
 })
 export type Hook = z.output<typeof HookSchema>
 

@@ -35,6 +35,9 @@ t.test('one line naming the file and the key for each kind of mistake', async t 
   await check(t, 'spoke.yaml', `service: wiki\nhub: {host: h, hostKey: '${KEY}'}\nsources: [relative/path]\n`, SpokeConfigSchema, /^spoke\.yaml: at 'sources\.0': expected an absolute path/)
   await check(t, 'spoke.yaml', `service: wiki\nsources: [/srv]\n`, SpokeConfigSchema, /^spoke\.yaml: at 'hub': /)
   await check(t, 'hub.yaml', 'listen: [unclosed\n', HubConfigSchema, /^hub\.yaml: .*line/)
+  const hook = (env: string): string => `service: wiki\nhub: {host: h, hostKey: '${KEY}'}\nsources: [/srv]\nhooks:\n  pre:\n    - {name: dump, run: ['true'], env: ${env}}\n`
+  await check(t, 'spoke.yaml', hook('{ROOST_KIND: full}'), SpokeConfigSchema, /^spoke\.yaml: at 'hooks\.pre\.0\.env\.ROOST_KIND': ROOST_KIND: ROOST_\* variables are set by roost/)
+  await check(t, 'spoke.yaml', hook("{'BAD NAME': x}"), SpokeConfigSchema, /^spoke\.yaml: at 'hooks\.pre\.0\.env\.BAD NAME': 'BAD NAME' is not an environment variable name/)
 })
 
 t.test('a missing file is exit 2 and names the file', async t => {
