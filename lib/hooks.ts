@@ -37,6 +37,8 @@ export interface HookRun {
   ms: number
   ok: boolean
   error?: string
+  /** The last lines the hook printed on stdout (shown after a restore; never in a manifest). */
+  output?: string
 }
 
 export interface HookContext {
@@ -51,10 +53,11 @@ export interface HookContext {
 }
 
 /**
- * The steps of one phase, in config order. Pure. A hook's own `env` comes first; roost's
- * ROOST_* variables are set last and cannot be overridden by it.
+ * The steps of one phase, in config order. Pure. A hook's own `env` comes first, then
+ * `extraEnv` (restore's --hook-env); roost's ROOST_* variables are set last and cannot be
+ * overridden.
  */
-export function planHooks(hooks: readonly Hook[], phase: Phase, c: HookContext): HookStep[] {
+export function planHooks(hooks: readonly Hook[], phase: Phase, c: HookContext, extraEnv: Record<string, string> = {}): HookStep[] {
   return hooks.map(h => ({
     name: h.name,
     phase,
@@ -62,6 +65,7 @@ export function planHooks(hooks: readonly Hook[], phase: Phase, c: HookContext):
     timeoutMs: h.timeout,
     env: {
       ...(h.env ?? {}),
+      ...extraEnv,
       ROOST_SERVICE: c.service,
       ROOST_GENERATION: c.generation,
       ROOST_PHASE: phase,
@@ -83,9 +87,10 @@ function logOutput(log: Logger, step: HookStep, stdout: string, stderr: string):
 /** Runs one hook; never throws for the hook's own failure (it is reported in the result). */
 export async function runHook(step: HookStep, log: Logger): Promise<HookRun> {
   const start = Date.now()
-  const base = { name: step.name, phase: step.phase }
   const r = await runGroup(step.argv, { env: step.env, timeout: step.timeoutMs })
   logOutput(log, step, r.stdout, r.stderr)
+  const output = lastLines(r.stdout, 20)
+  const base = { name: step.name, phase: step.phase, ...(output ? { output } : {}) }
   const ms = Date.now() - start
   const what = `${step.phase} hook '${step.name}'`
   const last = lastLines(r.stderr, 1)

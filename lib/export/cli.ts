@@ -34,7 +34,7 @@ export function registerExport(program: Command, runAction: RunAction): void {
     .option('--json', 'print the result as JSON')
   withHelp(cmd, 'roost export wiki 20261122T030000Z-incr --from /srv/roost-mirror/store --config /etc/roost/mirror.yaml --to /media/usb/wiki.roost.tar')
   runAction(cmd, async (service: string, generation: string, opts: ExportCliOptions, ctx: Ctx): Promise<Output> => {
-    const reader = await openReader({ from: opts.from, path: [], ...(opts.indexKey ? { indexKey: opts.indexKey } : {}), ...(opts.config ? { config: opts.config } : {}) })
+    const reader = await openReader({ from: opts.from, ...(opts.indexKey ? { indexKey: opts.indexKey } : {}), ...(opts.config ? { config: opts.config } : {}) })
     try {
       const r = await exportGeneration({ reader, service, generation, to: opts.to, force: opts.force ?? false, now: ctx.now, log: ctx.log })
       return { json: r, text: renderExport(r) }

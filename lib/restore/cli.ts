@@ -15,7 +15,7 @@ import { restoreGeneration, type RestoreResult } from './restore.js'
 import { listGeneration, renderListing } from './list.js'
 import { parseAtTime } from './choose.js'
 import { hookFailures, planHooks, runHooks, type HookRun } from '../hooks.js'
-import type { Hook } from '../config/spoke.js'
+import { hookEnvNameProblem, type Hook } from '../config/spoke.js'
 import { resolve } from 'node:path'
 
 interface RestoreCliOptions {
@@ -29,13 +29,14 @@ interface RestoreCliOptions {
   identity?: string
   config?: string
   hooks?: string
+  hookEnv: string[]
 }
 
 /**
  * The index key for a store folder: --index-key, else the `indexKey` of the mirror config
  * named by --config / ROOST_CONFIG (or /etc/roost/mirror.yaml when it exists).
  */
-async function indexKeyFor(opts: RestoreCliOptions): Promise<PublicKey> {
+async function indexKeyFor(opts: Pick<RestoreCliOptions, 'indexKey' | 'config'>): Promise<PublicKey> {
   if (opts.indexKey) return readPublicKeyArg(opts.indexKey, '--index-key')
   const explicit = opts.config ?? process.env.ROOST_CONFIG
   const file = explicit ?? configPath('mirror', undefined)
@@ -56,7 +57,7 @@ async function indexKeyFor(opts: RestoreCliOptions): Promise<PublicKey> {
 }
 
 /** Opens the reader for --from: 'hub' or 'local' (with the spoke's config), or a store folder. */
-export async function openReader(opts: RestoreCliOptions): Promise<StoreReader> {
+export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKey' | 'config'>): Promise<StoreReader> {
   if (opts.from === 'hub' || opts.from === 'local') {
     const { config, paths } = await loadSpokeConfig(configPath('spoke', opts.config))
     return opts.from === 'hub' ? HubReader.open(config, paths) : SpokeLocalReader.open(config, paths)
@@ -84,6 +85,8 @@ async function restoreHooks(file: string, service: string): Promise<Hook[]> {
 
 async function run(service: string, generation: string | undefined, opts: RestoreCliOptions, ctx: Ctx): Promise<Output> {
   if (opts.hooks && opts.list) throw new RoostError('USAGE', '--hooks runs after a restore; --list restores nothing')
+  if (opts.hookEnv.length && !opts.hooks) throw new RoostError('USAGE', '--hook-env is for the restore hooks: give --hooks spoke.yaml too')
+  const hookEnv = parseHookEnv(opts.hookEnv)
   const hooks = opts.hooks ? await restoreHooks(opts.hooks, service) : undefined
   const sel = { ...(generation ? { generation } : {}), ...(opts.at ? { at: parseAtTime(opts.at) } : {}) }
   if (sel.generation && sel.at) throw new RoostError('USAGE', 'give a generation or --at TIME, not both')
@@ -97,7 +100,7 @@ async function run(service: string, generation: string | undefined, opts: Restor
     }
     const r = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
     if (!hooks) return { json: r, text: renderRestore(r) }
-    const runs = await runHooks(planHooks(hooks, 'restore', { service, generation: r.generation, kind: r.kind, restoreDir: resolve(r.to) }), ctx.log)
+    const runs = await runHooks(planHooks(hooks, 'restore', { service, generation: r.generation, kind: r.kind, restoreDir: resolve(r.to) }, hookEnv), ctx.log)
     const failure = hookFailures(runs)
     if (failure) {
       throw new RoostError('HOOK_FAILED', `${renderRestore(r)}; then ${failure}`, { hint: 'the restored files are in place; fix the hook and run it by hand, or restore again with --force --hooks', detail: { generation: r.generation, hooks: runs } })
@@ -109,7 +112,23 @@ async function run(service: string, generation: string | undefined, opts: Restor
 }
 
 function renderHooks(runs: readonly HookRun[]): string {
-  return runs.map(h => `  restore hook '${h.name}': ok in ${h.ms} ms`).join('\n')
+  return runs
+    .map(h => `  restore hook '${h.name}': ok in ${h.ms} ms${h.output ? `\n${h.output.split('\n').map(l => `    ${l}`).join('\n')}` : ''}`)
+    .join('\n')
+}
+
+/** --hook-env NAME=VALUE options as an environment; a bad name is a usage error. Pure. */
+export function parseHookEnv(items: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    if (eq <= 0) throw new RoostError('USAGE', `--hook-env ${item}: expected NAME=VALUE`)
+    const name = item.slice(0, eq)
+    const problem = hookEnvNameProblem(name)
+    if (problem) throw new RoostError('USAGE', `--hook-env ${problem}`)
+    env[name] = item.slice(eq + 1)
+  }
+  return env
 }
 
 export function registerRestore(program: Command, runAction: RunAction): void {
@@ -128,6 +147,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
     .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
     .option('--hooks <spoke.yaml>', "after the files are in place, run this spoke.yaml's restore hooks (load the dump, fix ownership, restart); they get ROOST_RESTORE_DIR")
+    .option('--hook-env <name=value>', 'set this in the restore hooks\' environment, over the config\'s env (e.g. PITR_TARGET_TIME=…; repeatable)', collect, [] as string[])
     .option('--json', 'print the result as JSON')
   withHelp(cmd, 'roost restore wiki --at 2026-11-20 --from /srv/roost-mirror/store --config /etc/roost/mirror.yaml --to /tmp/wiki --path /srv/wiki/pages')
   runAction(cmd, run)

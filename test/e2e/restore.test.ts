@@ -69,11 +69,12 @@ t.test('restore from a store folder, a mirror and the hub; refuses tampering and
     const yaml = dumpYaml({ service, hub: { host: '127.0.0.1', port: w.port, hostKey }, key: w.keys.wiki!.path, sources: [src], hooks: { restore: [{ name: 'load', run, env: { DUMP: 'pages' } }] } })
     return fs.writeFile(file, yaml).then(() => file)
   }
-  const okYaml = await hookYaml('hooks-ok.yaml', 'wiki', ['sh', '-c', `env > ${envOut}; test -d "$ROOST_RESTORE_DIR${src}"`])
-  const h1 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked, '--hooks', okYaml, '--json'])
+  const okYaml = await hookYaml('hooks-ok.yaml', 'wiki', ['sh', '-c', `env > ${envOut}; test -d "$ROOST_RESTORE_DIR${src}" && echo "loaded 3 tables"`])
+  const h1 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked, '--hooks', okYaml, '--hook-env', 'TARGET_TIME=2026-11-20 12:00:00+00', '--json'])
   t.equal(h1.exitCode, 0, 'restore --hooks exits 0', { stderr: h1.stderr })
-  t.match(JSON.parse(h1.stdout), { generation: G1, hooks: [{ name: 'load', phase: 'restore', exitCode: 0, ok: true }] })
+  t.match(JSON.parse(h1.stdout), { generation: G1, hooks: [{ name: 'load', phase: 'restore', exitCode: 0, ok: true, output: 'loaded 3 tables' }] }, 'what the hook printed is in the result')
   const env = await fs.readFile(envOut, 'utf8')
+  t.match(env, /^TARGET_TIME=2026-11-20 12:00:00\+00$/m, '--hook-env reaches the hook')
   t.match(env, new RegExp(`^ROOST_RESTORE_DIR=${hooked}$`, 'm'), 'the hook is told the restore folder')
   t.match(env, new RegExp(`^ROOST_GENERATION=${G1}$`, 'm'))
   t.match(env, /^ROOST_PHASE=restore$/m)
@@ -89,6 +90,12 @@ t.test('restore from a store folder, a mirror and the hub; refuses tampering and
   const h3 = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked3, '--hooks', otherYaml])
   t.equal(h3.exitCode, 2, "another service's config is a usage error")
   t.match(h3.stderr, /service 'forum', not 'wiki'/)
+  await t.rejects(fs.stat(hooked3), 'nothing was restored')
+  for (const bad of [['--hook-env', 'ROOST_KIND=full', '--hooks', okYaml], ['--hook-env', 'NOEQUALS', '--hooks', okYaml], ['--hook-env', 'A=1']]) {
+    const r = await roost(['restore', 'wiki', '--from', hubStore, '--index-key', w.indexPub, '--to', hooked3, ...bad])
+    t.equal(r.exitCode, 2, `restore ${bad.join(' ')} is a usage error`)
+    t.match(r.stderr, /--hook-env/)
+  }
   await t.rejects(fs.stat(hooked3), 'nothing was restored')
 
   // tampering: a valid zstd of a different tar in place of the stored archive
