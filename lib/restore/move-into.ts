@@ -1,7 +1,7 @@
 /**
  * Moves what a verified extraction left in a staging folder into the target folder, by
- * rename only (same file system: the staging folder lives inside the target), so hardlinks,
- * modes and mtimes stay exactly as tar made them.
+ * rename (the staging folder lives inside the target), so hardlinks, modes and mtimes stay
+ * exactly as tar made them; where a folder of the target is another file system, by copy.
  */
 import { promises as fs, type BigIntStats } from 'node:fs'
 import { join } from 'node:path'
@@ -29,12 +29,23 @@ async function renameEntry(from: string, to: string): Promise<void> {
   try {
     await fs.rename(from, to)
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EXDEV') return copyAcross(from, to)
     const st = await lstatOrUndefined(from)
     if ((err as NodeJS.ErrnoException).code !== 'EACCES' || !st?.isDirectory()) throw err
     await fs.chmod(from, Number(st.mode) | 0o200)
     await fs.rename(from, to)
     await fs.chmod(to, Number(st.mode & 0o7777n))
   }
+}
+
+/**
+ * `to` is on another file system than the staging folder (a target with /srv or /var/lib
+ * mounted apart): copy with everything tar made (modes, owners, mtimes, ACLs, xattrs, and the
+ * hardlinks within the entry), then remove the staged copy.
+ */
+async function copyAcross(from: string, to: string): Promise<void> {
+  await run(['cp', '--archive', '--no-target-directory', '--', from, to], { what: `copying ${from} across file systems to ${to}` })
+  await fs.rm(from, { recursive: true, force: true })
 }
 
 /** Gives `path` the mode, owner and mtime (to the nanosecond: Node's utimes cannot) of `st`. */
