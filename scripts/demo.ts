@@ -1,9 +1,11 @@
 /**
  * The quick-start demo: the whole pipeline on this one machine, on loopback, driven through
  * the `roost` binary exactly as a sysadmin would type it. A hub; two spokes for two services
- * with different data, each making a full; one service changed (a file modified, one deleted,
- * one renamed) and backed up again as an incr; a mirror; the incr restored through its chain
- * from the hub and the other service restored from the mirror's store, each compared
+ * with different data, each making a full (the wiki's SQLite database copied by a pre hook);
+ * one service changed (a file modified, one deleted, one renamed, a row edited) and backed up
+ * again as an incr; a mirror; the incr restored through its chain
+ * from the hub (its restore hook putting the database back) and the other service restored
+ * from the mirror's store, each compared
  * bit-exact with its source; the hub's retention plan (dry run). Prints each step; exits
  * non-zero if anything is off.
  *
@@ -16,8 +18,12 @@ import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { makeServiceTree } from './fixtures.js'
 import { compareTrees } from '../lib/fsx/compare-trees.js'
+import { dumpYaml } from '../lib/config/load.js'
+import * as jsYaml from 'js-yaml'
 
 const ROOST = resolve(fileURLToPath(new URL('../roost.js', import.meta.url)))
+/** The sample hooks (scripts/hooks/ in the repository; the demo runs from dist/scripts/). */
+const HOOKS = resolve(fileURLToPath(new URL('../../scripts/hooks', import.meta.url)))
 const color = process.stdout.isTTY
 const bold = (s: string): string => (color ? `\x1b[1m${s}\x1b[0m` : s)
 const green = (s: string): string => (color ? `\x1b[32m${s}\x1b[0m` : s)
@@ -88,6 +94,27 @@ async function run(argv: string[]): Promise<{ stdout: string }> {
   return { stdout: String(r.stdout) }
 }
 
+/** The wiki's SQLite database: a pre hook copies it with SQLite's backup API, a restore hook puts it back. */
+async function sqlite(db: string, sql: string): Promise<string> {
+  return (await run(['sqlite3', '-bail', db, sql])).stdout
+}
+
+/**
+ * Gives the wiki's spoke.yaml its database hooks, as a sysadmin would edit it: the pre hook
+ * copies the live database into a dump folder that is one of the sources, the restore hook
+ * puts the copy back (where: SQLITE_RESTORE_TO, given at restore time).
+ */
+async function addWikiHooks(config: string, db: string, dumps: string): Promise<void> {
+  const yaml = jsYaml.load(await fs.readFile(config, 'utf8')) as Record<string, unknown>
+  const env = { DUMP_DIR: dumps, SQLITE_DBS: db }
+  yaml.hooks = {
+    pre: [{ name: 'copy the wiki database', run: [join(HOOKS, 'sqlite-backup')], timeout: '5m', env }],
+    restore: [{ name: 'put the wiki database back', run: [join(HOOKS, 'sqlite-restore')], timeout: '5m', env }],
+  }
+  await fs.writeFile(config, dumpYaml(yaml))
+  process.stdout.write(`   hooks.pre: sqlite-backup ${db} → ${dumps}\n   hooks.restore: sqlite-restore\n`)
+}
+
 /** What `changeWiki` did, for checking a restore. Paths relative to the service's folder. */
 interface Change {
   modified: string
@@ -123,8 +150,13 @@ async function main(): Promise<void> {
   const p = (...parts: string[]): string => join(base, ...parts)
   process.stdout.write(`${bold('roost demo')}: hub, two spokes (one encrypted), an incr, a mirror and two restores on 127.0.0.1, in ${base}\n`)
 
-  step('Service data: a wiki and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
+  step('Service data: a wiki (with an SQLite database) and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
   await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 48 * 1024 * 1024 })
+  const wikiDb = p('data', 'wiki-db', 'wiki.sqlite')
+  const wikiDumps = p('data', 'wiki-dumps')
+  await fs.mkdir(p('data', 'wiki-db'), { recursive: true })
+  await fs.mkdir(wikiDumps, { recursive: true, mode: 0o700 })
+  await sqlite(wikiDb, "PRAGMA journal_mode=WAL; CREATE TABLE pages (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO pages (title, body) SELECT 'Page ' || i, printf('%.*c', 200 + i, 'x') FROM n;")
   await makeServiceTree(p('data', 'forum'), { seed: 'forum', largeBytes: 12 * 1024 * 1024 })
   await fs.writeFile(p('data', 'forum', 'config', 'forum-only.txt'), `only the forum has this\n${FORUM_SECRET}\n`)
   process.stdout.write(`   ${p('data', 'wiki')}\n   ${p('data', 'forum')}\n`)
@@ -147,19 +179,22 @@ async function main(): Promise<void> {
     process.stdout.write(`   recipient ${recipient}\n`)
 
     for (const svc of ['wiki', 'forum']) {
-      step(`Spoke for ${svc}: make its config and key, pin the hub's host key, register it on the hub${svc === 'forum' ? '; every generation encrypted to the recipient' : ''}`)
-      await roost(['spoke', 'init', '--service', svc, '--hub', `127.0.0.1:${port}`, '--source', p('data', svc), '--dir', p(`spoke-${svc}`), ...(svc === 'forum' ? ['--encrypt-to', recipient] : [])])
+      step(`Spoke for ${svc}: make its config and key, pin the hub's host key, register it on the hub${svc === 'forum' ? '; every generation encrypted to the recipient' : '; its database hooks (a consistent copy before each run, put back after a restore)'}`)
+      await roost(['spoke', 'init', '--service', svc, '--hub', `127.0.0.1:${port}`, '--source', p('data', svc), ...(svc === 'wiki' ? ['--source', wikiDumps] : []), '--dir', p(`spoke-${svc}`), ...(svc === 'forum' ? ['--encrypt-to', recipient] : [])])
+      if (svc === 'wiki') await addWikiHooks(p('spoke-wiki', 'spoke.yaml'), wikiDb, wikiDumps)
       const keyLine = (await fs.readFile(p(`spoke-${svc}`, 'keys', 'spoke_ed25519.pub'), 'utf8')).trim()
       await roost(['hub', 'add-service', svc, '--key', keyLine, '--config', p('hub', 'hub.yaml')])
     }
 
     for (const svc of ['wiki', 'forum']) {
-      step(`Back up ${svc}: tar, hash, sign, upload over SSH; the hub validates and accepts it (a full: the first)`)
+      step(`Back up ${svc}: ${svc === 'wiki' ? 'the pre hook copies the database, then ' : ''}tar, hash, sign, upload over SSH; the hub validates and accepts it (a full: the first)`)
       await roost(['spoke', 'run', '--config', p(`spoke-${svc}`, 'spoke.yaml')])
     }
 
-    step('Change the wiki (modify a file, delete one, rename one) and back up again: the policy makes an incr')
+    step('Change the wiki (modify a file, delete one, rename one, edit its database) and back up again: the policy makes an incr')
     const change = await changeWiki(p('data', 'wiki'))
+    await sqlite(wikiDb, "UPDATE pages SET body = 'edited after the full' WHERE id = 7; INSERT INTO pages (title, body) VALUES ('Page added after the full', 'new');")
+    process.stdout.write('   edited page 7 and added a page in the wiki database\n')
     const out = await roost(['spoke', 'run', '--config', p('spoke-wiki', 'spoke.yaml'), '--label', 'after-change'])
     const incr = /^wiki (\d{8}T\d{6}Z-incr) /m.exec(out)?.[1]
     if (!incr) throw new Error('the second run of the wiki did not make an incr')
@@ -175,12 +210,15 @@ async function main(): Promise<void> {
     await roost(['mirror', 'sync', '--config', p('mirror', 'mirror.yaml')])
     await roost(['mirror', 'verify', '--config', p('mirror', 'mirror.yaml')])
 
-    step('Restore the wiki\'s incr from the hub (as its spoke would on a new machine): its chain, full then incr')
-    const restored = await roost(['restore', 'wiki', incr, '--from', 'hub', '--config', p('spoke-wiki', 'spoke.yaml'), '--to', p('restore-from-hub')])
+    step("Restore the wiki's incr from the hub (as its spoke would on a new machine): its chain, full then incr; its restore hook puts the database back (here beside the live one: --hook-env)")
+    const restored = await roost(['restore', 'wiki', incr, '--from', 'hub', '--config', p('spoke-wiki', 'spoke.yaml'), '--to', p('restore-from-hub'), '--hooks', p('spoke-wiki', 'spoke.yaml'), '--hook-env', `SQLITE_RESTORE_TO=${p('restored-db')}`])
     if (!/\(chain \S+-full → \S+-incr\)/.test(restored)) throw new Error(`the restore of ${incr} did not replay the chain full → incr`)
     await compare(p('data', 'wiki'), p('restore-from-hub'), 'the wiki restored from the hub')
     await checkChange(join(p('restore-from-hub'), p('data', 'wiki')), change)
     process.stdout.write(green(`   ✓ the incr ${incr} restored through its chain equals the changed wiki: the modified file, the deletion and the rename are all there\n`))
+    const [live, back] = await Promise.all([sqlite(wikiDb, '.dump'), sqlite(p('restored-db', 'wiki.sqlite'), '.dump')])
+    if (live !== back || !back.includes('Page added after the full')) throw new Error('the restored wiki database differs from the live one')
+    process.stdout.write(green(`   ✓ the wiki database put back by its restore hook holds every row of the live one (${(await sqlite(wikiDb, 'SELECT count(*) FROM pages')).trim()} pages, the edit after the full included)\n`))
 
     step("The forum on the hub and the mirror is ciphertext: no file there holds a byte of its plaintext")
     for (const where of [p('hub'), p('mirror')]) {
