@@ -2,7 +2,10 @@
  * A real, throw-away PostgreSQL cluster for tests: initdb into DIR/data as user postgres
  * (PostgreSQL refuses to run as root), listening only on a Unix socket (listen_addresses='').
  * Every server command runs as postgres through `runuser -u postgres --` when we are root.
- * The caller stops it in teardown: `t.teardown(() => pg.stop())` (or `pg.remove()`).
+ * Test settings: fsync=off, shared_buffers=64MB (later `conf` lines override them). The
+ * socket folder is DIR/sock, or /tmp/roost-pg-<hash of DIR> when that path would be too long
+ * for a socket. The caller stops it in teardown: `t.teardown(() => pg.remove())` (stop, and
+ * delete the data, the log and the socket folder), or `pg.stop()`.
  */
 import { execa } from 'execa'
 import { createHash } from 'node:crypto'
@@ -32,7 +35,7 @@ export interface PgCluster {
   env: Record<string, string>
   /** The server log (pg_ctl -l). */
   logFile: string
-  /** Runs SQL through `psql -XAtq -v ON_ERROR_STOP=1` as postgres (statements one by one, from stdin); returns stdout. */
+  /** Runs SQL through `psql -XAtq -v ON_ERROR_STOP=1` as postgres (statements one by one, from stdin); returns stdout without its final newline; throws on an error. */
   psql(sql: string, db?: string): Promise<string>
   /** Runs a PostgreSQL client or server tool from PG_BIN as postgres; throws on a non-zero exit. */
   exec(tool: string, args: string[], o?: { input?: string; timeout?: number }): Promise<{ stdout: string; stderr: string }>
