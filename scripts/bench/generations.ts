@@ -20,10 +20,11 @@ import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { run, spawnStream, checkExit, tailCollector, type ResultPromise } from '../../lib/proc/run.js'
+import { run, spawnStream, checkExit, type ResultPromise } from '../../lib/proc/run.js'
 import { extractArgs } from '../../lib/tar.js'
 import { formatBytes } from '../../lib/config/units.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
+import { arg, serveHub, timed } from './common.js'
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const ROOST = join(REPO, 'dist', 'roost.js')
@@ -71,16 +72,7 @@ interface PatchRow {
   rebuiltIdentical: boolean
 }
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt
-}
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now()
-  const value = await fn()
-  return { ms: Math.round(performance.now() - t0), value }
-}
 
 const roost = (args: string[]) => run([process.execPath, ROOST, ...args], { env: { ROOST_LOG_LEVEL: 'warn' }, what: `roost ${args.slice(0, 2).join(' ')}` })
 
@@ -108,15 +100,7 @@ async function startWorld(base: string, policy: Policy, corpus: string): Promise
   const plain = await fs.readFile(hubYaml, 'utf8')
   await fs.writeFile(hubYaml, plain + 'retention:\n  keepLast: 100000\n')
   if ((await run([process.execPath, ROOST, 'hub', 'status', '--config', hubYaml], { okCodes: [0, 1, 2] })).exitCode === 2) await fs.writeFile(hubYaml, plain) // a build without retention
-  const hub = spawnStream([process.execPath, ROOST, 'hub', 'serve', '--config', hubYaml], { env: { ROOST_LOG_LEVEL: 'warn' }, stdin: 'ignore', stdout: 'ignore' })
-  const hubLog = tailCollector(hub.stderr)
-  let port = 0
-  for (let i = 0; i < 300 && !port; i++) {
-    const text = await fs.readFile(join(hubRoot, 'state', 'listen.json'), 'utf8').catch(() => '')
-    if (text) port = (JSON.parse(text) as { port: number }).port
-    else await new Promise(r => setTimeout(r, 100))
-  }
-  if (!port) throw new Error(`the ${policy.name} hub did not start:\n${hubLog()}`)
+  const { hub, hubLog, port } = await serveHub(ROOST, hubRoot, policy.name)
   const spokeDir = join(dir, 'spoke')
   await roost(['spoke', 'init', '--service', SVC, '--hub', `127.0.0.1:${port}`, '--source', corpus, '--dir', spokeDir])
   const key = (await fs.readFile(join(spokeDir, 'keys', 'spoke_ed25519.pub'), 'utf8')).trim()

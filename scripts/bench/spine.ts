@@ -14,21 +14,13 @@ import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { formatBytes } from '../../lib/config/units.js'
+import { arg, timed } from './common.js'
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const ROOST = join(REPO, 'dist', 'roost.js')
 const CORPUS = resolve(REPO, '..', 'shared', 'corpus')
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt
-}
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now()
-  const value = await fn()
-  return { ms: performance.now() - t0, value }
-}
 
 type LogLine = Record<string, unknown> & { msg?: string }
 function logLines(stderr: string): LogLine[] {
