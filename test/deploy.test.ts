@@ -138,3 +138,13 @@ t.test('systemd-analyze verify finds nothing to say about the units', async t =>
   const bad = await verify(['./bad.service'])
   t.match(String(bad.stderr), /kill mode[\s\S]*TimeoutStopSek/i, 'a spoiled unit is reported')
 })
+
+t.test(`the built binary runs by itself (${BIN} is a link to it, as the README says)`, async t => {
+  const bin = join(REPO, 'dist', 'roost.js')
+  t.equal((await fs.stat(bin)).mode & 0o111, 0o111, 'dist/roost.js is executable after the build')
+  const dir = t.testdir()
+  await fs.symlink(bin, join(dir, 'roost'))
+  const r = await execa(join(dir, 'roost'), ['--version'], { reject: false })
+  t.equal(r.exitCode, 0, 'run through a symlink, with no node in front', { stderr: r.stderr })
+  t.match(r.stdout, /^\d+\.\d+\.\d+$/)
+})
