@@ -161,7 +161,8 @@ export async function runGroup(argv: readonly string[], opts: { env?: Record<str
   }, opts.timeout)
   try {
     const r = await child
-    // A child that exited may leave its group behind (a backgrounded process): end it too.
+    // After a timeout, whatever the group still holds is ended too. After a normal exit it is
+    // left alone: a restore hook may start a service that stays running.
     if (timedOut) killGroup('SIGKILL')
     const startError = r.code === 'ENOENT' ? `${argv[0]} is not installed or not on PATH` : r.code === 'EACCES' ? `${argv[0]} is not executable` : undefined
     return {
