@@ -12,12 +12,11 @@
  * set, names are the store's safe names (no `/`, `..` or NUL). Unknown fields are refused.
  */
 import { z } from 'zod'
-import { canonicalBytes } from './canonical-json.js'
 import { FILE_NAME_RE, GENERATION_RE, NAME_RE } from './names.js'
 import { describeIssues } from './manifest.js'
-import { TreeSignatureSchema, type SignedTree } from './tree.js'
+import { checkSignature, signCanonical, type SignedJson } from './signed-json.js'
 import { MAX_VOLUMES, MEDIA, MEDIA_NAMES, MIN_MEDIA_BYTES, SECTOR_BYTES, SET_ID_RE, VOLUME_LABEL_RE, volumeLabel } from '../volumes/media.js'
-import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../sign.js'
+import type { PrivateKey, PublicKey } from '../sign.js'
 import { RoostError } from '../errors.js'
 
 export const CATALOG_FORMAT = 'roost-catalog/1'
@@ -75,7 +74,7 @@ export type Catalog = z.infer<typeof CatalogSchema>
 export type CatalogPiece = z.infer<typeof CatalogPieceSchema>
 
 /** CATALOG.json's bytes and the text of CATALOG.json.sig (the shape TREE.json uses). */
-export type SignedCatalog = SignedTree
+export type SignedCatalog = SignedJson
 
 type Problem = { path: Array<string | number>; message: string }
 
@@ -138,9 +137,7 @@ function tilingProblems(key: string, list: Array<{ piece: CatalogPiece; at: numb
 /** Renders a catalog canonically (pieces sorted by file, then index) and signs it. */
 export function signCatalog(catalog: Catalog, key: PrivateKey): SignedCatalog {
   const checked = CatalogSchema.parse(catalog)
-  const bytes = Buffer.concat([canonicalBytes({ ...checked, pieces: [...checked.pieces].sort(pieceOrder) }), Buffer.from('\n')])
-  const sig = { algorithm: 'ed25519' as const, key: key.public.fingerprint, value: signBytes(key, bytes) }
-  return { bytes, signature: JSON.stringify(sig) + '\n' }
+  return signCanonical({ ...checked, pieces: [...checked.pieces].sort(pieceOrder) }, key)
 }
 
 /**
@@ -148,17 +145,12 @@ export function signCatalog(catalog: Catalog, key: PrivateKey): SignedCatalog {
  * Throws CATALOG_BAD_SIGNATURE or CATALOG_INVALID naming `where`.
  */
 export function openCatalog(signed: SignedCatalog, key: PublicKey, where = CATALOG_FILE): Catalog {
-  let sig
-  try {
-    sig = TreeSignatureSchema.parse(JSON.parse(signed.signature))
-  } catch (err) {
-    throw new RoostError('CATALOG_BAD_SIGNATURE', `${where}.sig is not a signature`, { cause: err })
-  }
-  if (sig.key !== key.fingerprint || !verifyBytes(key, signed.bytes, sig.value)) {
-    throw new RoostError('CATALOG_BAD_SIGNATURE', `${where}: the signature does not match the key ${key.fingerprint}`, {
-      hint: 'the catalog was altered or signed by another key; do not trust this copy (another volume of the set carries the same catalog)',
-    })
-  }
+  checkSignature(signed, key, {
+    where,
+    code: 'CATALOG_BAD_SIGNATURE',
+    what: 'the key',
+    hint: 'the catalog was altered or signed by another key; do not trust this copy (another volume of the set carries the same catalog)',
+  })
   return parseCatalog(signed.bytes, where)
 }
 

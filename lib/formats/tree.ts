@@ -5,10 +5,10 @@
  * hub's ed25519 signature over the exact bytes of TREE.json. Mirrors publish it last. Pure.
  */
 import { z } from 'zod'
-import { canonicalBytes } from './canonical-json.js'
 import { FILE_NAME_RE, GENERATION_RE, KINDS, NAME_RE } from './names.js'
 import { describeIssues } from './manifest.js'
-import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../sign.js'
+import type { PrivateKey, PublicKey } from '../sign.js'
+import { checkSignature, signCanonical, type SignedJson } from './signed-json.js'
 import { RoostError } from '../errors.js'
 
 export const TREE_FORMAT = 'roost-tree/1'
@@ -40,29 +40,17 @@ export const TreeSchema = z.strictObject({
   services: z.record(z.string().regex(NAME_RE), TreeServiceSchema),
 })
 
-export const TreeSignatureSchema = z.strictObject({
-  algorithm: z.literal('ed25519'),
-  key: z.string().max(128),
-  value: z.string().max(256),
-})
-
 export type Tree = z.infer<typeof TreeSchema>
 export type TreeService = z.infer<typeof TreeServiceSchema>
 export type TreeGeneration = z.infer<typeof TreeGenerationSchema>
 export type StoredFile = z.infer<typeof StoredFileSchema>
 
-export interface SignedTree {
-  /** The exact bytes of TREE.json. */
-  bytes: Buffer
-  /** The text of TREE.json.sig. */
-  signature: string
-}
+/** TREE.json's exact bytes and the text of TREE.json.sig. */
+export type SignedTree = SignedJson
 
 /** Renders a tree canonically and signs it. */
 export function signTree(tree: Tree, key: PrivateKey): SignedTree {
-  const bytes = Buffer.concat([canonicalBytes(TreeSchema.parse(tree)), Buffer.from('\n')])
-  const sig = { algorithm: 'ed25519' as const, key: key.public.fingerprint, value: signBytes(key, bytes) }
-  return { bytes, signature: JSON.stringify(sig) + '\n' }
+  return signCanonical(TreeSchema.parse(tree), key)
 }
 
 /**
@@ -70,17 +58,7 @@ export function signTree(tree: Tree, key: PrivateKey): SignedTree {
  * Throws INDEX_BAD_SIGNATURE or INDEX_INVALID naming `where`.
  */
 export function openTree(signed: SignedTree, key: PublicKey, where = TREE_FILE): Tree {
-  let sig
-  try {
-    sig = TreeSignatureSchema.parse(JSON.parse(signed.signature))
-  } catch (err) {
-    throw new RoostError('INDEX_BAD_SIGNATURE', `${where}.sig is not a signature`, { cause: err })
-  }
-  if (sig.key !== key.fingerprint || !verifyBytes(key, signed.bytes, sig.value)) {
-    throw new RoostError('INDEX_BAD_SIGNATURE', `${where}: the signature does not match the pinned index key ${key.fingerprint}`, {
-      hint: 'the index was altered or signed by another key; do not trust this copy',
-    })
-  }
+  checkSignature(signed, key, { where, code: 'INDEX_BAD_SIGNATURE', what: 'the pinned index key', hint: 'the index was altered or signed by another key; do not trust this copy' })
   return parseTree(signed.bytes.toString('utf8'), where)
 }
 
