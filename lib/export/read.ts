@@ -113,11 +113,22 @@ export async function streamMembers(ex: OpenedExport, handler: MemberHandler): P
     await tar.done
   } catch (err) {
     tar.kill()
-    // what tar wrote and nobody read keeps its stdout from ending, and tar.done would wait
-    // for that end forever (with nothing left to keep node running): drain it
-    tar.stdout?.resume()
+    // What tar wrote and nobody read keeps its stdout from ending, and tar.done would wait for
+    // that end forever (with nothing left to keep node running): read it to its end. Through
+    // the iterator, which owns the stream: resume() does nothing while it listens for 'readable'.
+    await drainIterator(it)
     await tar.done.catch(() => {})
     throw err
+  }
+}
+
+async function drainIterator(it: AsyncIterator<Buffer>): Promise<void> {
+  try {
+    while (!(await it.next()).done) {
+      // discard
+    }
+  } catch {
+    // the stream failed: it has ended either way
   }
 }
 
