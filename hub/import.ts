@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises'
 import { RoostError } from '../lib/errors.js'
 import type { Logger } from '../lib/log.js'
 import { loadHubConfig, type HubPaths } from '../lib/config/hub.js'
-import { readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
+import { publishFileLast, readIfExists } from '../lib/fsx/atomic.js'
 import { ARCHIVE, ENCRYPTED_ARCHIVE, MANIFEST, STORED_ARCHIVE, storedArchiveName } from '../lib/layout.js'
 import { MANIFEST_MAX_BYTES, parseManifest } from '../lib/formats/manifest.js'
 import { parsePublicKey, readPrivateKey } from '../lib/sign.js'
@@ -158,7 +158,8 @@ async function importLink(c: IngestContext, service: string, gen: string, archiv
     throw err
   }
   const since = c.now()
-  await writeFileAtomic(join(dir, MANIFEST), manifest, 0o600)
+  // last: once manifest.json appears, hub serve's watcher may take (and move) the folder at once
+  await publishFileLast(join(dir, MANIFEST), manifest, 0o600)
   c.log.info({ service, generation: gen }, 'imported link handed to ingest')
   if (!(await hubServing(c.paths))) {
     const r = await ingestArrival(c, service, gen)

@@ -17,24 +17,50 @@ export async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Replaces `path` atomically with `data`. */
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+/** Writes `data` durably under a new temporary name beside `path`, with `mode`; returns that name. */
+async function writeTemp(path: string, data: string | Buffer, mode: number): Promise<string> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   const h = await fs.open(tmp, 'wx', mode)
   try {
     await h.writeFile(data)
     await h.sync()
-  } finally {
+    await h.chmod(mode)
+  } catch (err) {
     await h.close()
+    await fs.rm(tmp, { force: true })
+    throw err
   }
+  await h.close()
+  return tmp
+}
+
+/** Replaces `path` atomically with `data`. */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const tmp = await writeTemp(path, data, mode)
   try {
-    await fs.chmod(tmp, mode)
     await fs.rename(tmp, path)
   } catch (err) {
     await fs.rm(tmp, { force: true })
     throw err
   }
   await fsyncPath(dirname(path))
+}
+
+/**
+ * Puts `data` at `path` as the last act on its folder: written under a temporary name, made
+ * durable with the folder, then renamed into place. For a file whose appearance hands the
+ * folder to someone else (hub serve's ingest watcher takes an upload when its manifest.json
+ * appears, and may move the folder away at once), so nothing here touches the folder after it.
+ */
+export async function publishFileLast(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const tmp = await writeTemp(path, data, mode)
+  try {
+    await fsyncPath(dirname(path))
+    await fs.rename(tmp, path)
+  } catch (err) {
+    await fs.rm(tmp, { force: true })
+    throw err
+  }
 }
 
 /** Creates a file that must not exist yet (fails with CONFIG_EXISTS naming it if it does). */
