@@ -13,8 +13,7 @@
  */
 import { z } from 'zod'
 import { FILE_NAME_RE, GENERATION_RE, NAME_RE } from './names.js'
-import { describeIssues } from './manifest.js'
-import { checkSignature, signCanonical, type SignedJson } from './signed-json.js'
+import { checkSignature, parseJsonWith, signCanonical, type SignedJson } from './signed-json.js'
 import { MAX_VOLUMES, MEDIA, MEDIA_NAMES, MIN_MEDIA_BYTES, SECTOR_BYTES, SET_ID_RE, VOLUME_LABEL_RE, volumeLabel } from '../volumes/media.js'
 import type { PrivateKey, PublicKey } from '../sign.js'
 import { RoostError } from '../errors.js'
@@ -157,15 +156,7 @@ export function openCatalog(signed: SignedCatalog, key: PublicKey, where = CATAL
 /** Parses CATALOG.json (no signature check: use openCatalog for anything trusted). Throws CATALOG_INVALID. */
 export function parseCatalog(text: string | Buffer, where = CATALOG_FILE): Catalog {
   if (Buffer.byteLength(text) > CATALOG_MAX_BYTES) throw new RoostError('CATALOG_INVALID', `${where}: larger than ${CATALOG_MAX_BYTES} bytes`)
-  let raw: unknown
-  try {
-    raw = JSON.parse(text.toString())
-  } catch (err) {
-    throw new RoostError('CATALOG_INVALID', `${where}: not JSON`, { cause: err })
-  }
-  const r = CatalogSchema.safeParse(raw)
-  if (!r.success) throw new RoostError('CATALOG_INVALID', `${where}: ${describeIssues(r.error.issues)}`)
-  return r.data
+  return parseJsonWith(CatalogSchema, text.toString(), where, 'CATALOG_INVALID')
 }
 
 /** One stored file of a catalog with its pieces in order. */

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { canonicalBytes } from './canonical-json.js'
 import { signBytes, verifyBytes, type PrivateKey, type PublicKey } from '../sign.js'
 import { RoostError, type ErrorCode } from '../errors.js'
+import { describeIssues } from './manifest.js'
 
 export const SignatureSchema = z.strictObject({
   algorithm: z.literal('ed25519'),
@@ -42,4 +43,17 @@ export function checkSignature(signed: SignedJson, key: PublicKey, o: { where: s
   if (sig.key !== key.fingerprint || !verifyBytes(key, signed.bytes, sig.value)) {
     throw new RoostError(o.code, `${o.where}: the signature does not match ${o.what} ${key.fingerprint}`, { hint: o.hint })
   }
+}
+
+/** Parses JSON text against `schema`; anything else is `code` naming `where` and the first problems. */
+export function parseJsonWith<T>(schema: z.ZodType<T>, text: string, where: string, code: ErrorCode): T {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new RoostError(code, `${where}: not JSON`, { cause: err })
+  }
+  const r = schema.safeParse(raw)
+  if (!r.success) throw new RoostError(code, `${where}: ${describeIssues(r.error.issues)}`)
+  return r.data
 }

@@ -6,10 +6,8 @@
  */
 import { z } from 'zod'
 import { FILE_NAME_RE, GENERATION_RE, KINDS, NAME_RE } from './names.js'
-import { describeIssues } from './manifest.js'
 import type { PrivateKey, PublicKey } from '../sign.js'
-import { checkSignature, signCanonical, type SignedJson } from './signed-json.js'
-import { RoostError } from '../errors.js'
+import { checkSignature, parseJsonWith, signCanonical, type SignedJson } from './signed-json.js'
 
 export const TREE_FORMAT = 'roost-tree/1'
 export const TREE_FILE = 'TREE.json'
@@ -64,15 +62,7 @@ export function openTree(signed: SignedTree, key: PublicKey, where = TREE_FILE):
 
 /** Parses TREE.json text (no signature check: use openTree for anything trusted). */
 export function parseTree(text: string, where = TREE_FILE): Tree {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (err) {
-    throw new RoostError('INDEX_INVALID', `${where}: not JSON`, { cause: err })
-  }
-  const r = TreeSchema.safeParse(raw)
-  if (!r.success) throw new RoostError('INDEX_INVALID', `${where}: ${describeIssues(r.error.issues)}`)
-  return r.data
+  return parseJsonWith(TreeSchema, text, where, 'INDEX_INVALID')
 }
 
 /** One stored generation, as the hub's books record it. */

@@ -29,3 +29,18 @@ export async function serveHub(roost: string, hubRoot: string, name: string): Pr
   if (!port) throw new Error(`the ${name} hub did not start:\n${hubLog()}`)
   return { hub, hubLog, port }
 }
+
+/** Writes the run's summary to BASE/results.json and prints it as one JSON line last. */
+export async function writeResults(base: string, summary: unknown, say: (line: string) => void): Promise<void> {
+  await fs.writeFile(join(base, 'results.json'), JSON.stringify(summary, null, 2) + '\n')
+  say('')
+  say(JSON.stringify(summary))
+}
+
+/** Stops the hubs a benchmark started and waits for each to exit. */
+export async function stopHubs(worlds: ReadonlyArray<{ hub: ResultPromise }>): Promise<void> {
+  for (const w of worlds) {
+    w.hub.kill('SIGTERM')
+    await w.hub
+  }
+}

@@ -24,7 +24,7 @@ import { run, spawnStream, checkExit, type ResultPromise } from '../../lib/proc/
 import { extractArgs } from '../../lib/tar.js'
 import { formatBytes } from '../../lib/config/units.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
-import { arg, serveHub, timed } from './common.js'
+import { arg, serveHub, stopHubs, timed, writeResults } from './common.js'
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const ROOST = join(REPO, 'dist', 'roost.js')
@@ -306,14 +306,9 @@ async function main(): Promise<void> {
     const { changed, patches } = await simulate(r, worlds)
     const restores = [await restoreBoth(base, r.corpus, worlds[1]!, 7), await restoreBoth(base, r.corpus, worlds[0]!, 7)].filter(x => x !== undefined)
     const summary = report(r, worlds, changed, patches, restores)
-    await fs.writeFile(join(base, 'results.json'), JSON.stringify(summary, null, 2) + '\n')
-    say('')
-    say(JSON.stringify(summary))
+    await writeResults(base, summary, say)
   } finally {
-    for (const w of worlds) {
-      w.hub.kill('SIGTERM')
-      await w.hub
-    }
+    await stopHubs(worlds)
   }
 }
 

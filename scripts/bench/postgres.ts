@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { run, type ResultPromise } from '../../lib/proc/run.js'
 import { dumpYaml, loadConfig } from '../../lib/config/load.js'
-import { arg, serveHub, timed } from './common.js'
+import { arg, serveHub, stopHubs, timed, writeResults } from './common.js'
 
 /** The repository: the nearest folder above this file with a package.json (works from dist/ and from source). */
 function findRepo(): string {
@@ -285,14 +285,9 @@ async function main(): Promise<void> {
     for (const r of rawRows) say(`${r.what.padEnd(48)} ${pad(sec(r.ms), 7)} s${r.bytes ? ` ${pad(mib(r.bytes), 8)} MiB` : ''}`)
     say(`${'roost restore --hooks (hub → files → pg_restore)'.padEnd(48)} ${pad(sec(rr.ms), 7)} s (restore hook ${sec(hookMs)} s)`)
     const summary = { scale: Number(scale), databaseBytes: dbBytes, initMs: init.ms, raw: rawRows, generations: gens, update: { rows: changedRows, ms: upd.ms }, insert: { rows: Number(scale) * 1000, ms: ins.ms }, clusteredUpdate: { rows: span, ms: clu.ms }, locks, restore: { ms: rr.ms, hookMs, identical: before === after } }
-    await fs.writeFile(join(base, 'results.json'), JSON.stringify(summary, null, 2) + '\n')
-    say('')
-    say(JSON.stringify(summary))
+    await writeResults(base, summary, say)
   } finally {
-    for (const w of worlds) {
-      w.hub.kill('SIGTERM')
-      await w.hub
-    }
+    await stopHubs(worlds)
     await pg.stop().catch(() => undefined)
     if (!process.argv.includes('--keep')) await fs.rm(base, { recursive: true, force: true })
   }
