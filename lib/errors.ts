@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   IDENTITY_REQUIRED: EXIT.USAGE,
   IMPORT_REJECTED: EXIT.FAILED,
   EXPORT_INVALID: EXIT.VERIFY,
+  VOLUMES_MISSING: EXIT.FAILED,
 } as const satisfies Record<string, ExitCode>
 
 export type ErrorCode = keyof typeof ERROR_CODES

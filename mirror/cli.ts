@@ -1,4 +1,4 @@
-/** The mirror role's commands: init, sync, verify. */
+/** The mirror role's commands: init, sync, verify, volumes, burn. */
 import type { Command } from 'commander'
 import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../lib/cli.js'
 import { EXIT } from '../lib/errors.js'
@@ -8,6 +8,11 @@ import { describeProblems } from '../lib/stores/check-files.js'
 import { initMirror } from './init.js'
 import { syncMirror } from './sync.js'
 import { verifyMirror } from './verify.js'
+import { makeVolumes, type VolumesResult } from './volumes.js'
+import { burn } from './burn.js'
+import { verifySets, type SetsCheck } from '../lib/volumes/verify-set.js'
+import { readPrivateKey, parsePublicKey } from '../lib/sign.js'
+import { RoostError } from '../lib/errors.js'
 
 interface InitOpts {
   upstream: string
@@ -75,9 +80,94 @@ function registerVerify(role: Command, runAction: RunAction): void {
   })
 }
 
+interface VolumesOpts {
+  media?: string
+  out?: string
+  newOnly?: boolean
+  redundancy?: string
+  verify?: string
+  config?: string
+}
+
+function renderVolumes(r: VolumesResult): string {
+  if (!r.made) return `nothing new since the last set (serial ${r.serial}): no set made`
+  const lines = [
+    `set ${r.set}: ${r.volumes.length} ${r.media} image${r.volumes.length === 1 ? '' : 's'} in ${r.dir} (${r.generations} generations, ${r.files} files, ${formatBytes(r.dataBytes)}; ${r.lowerBound} without parity)`,
+    ...r.volumes.map(v => `  ${v.label}.iso  ${formatBytes(v.bytes)}  ${(v.fill * 100).toFixed(2)}% full  ${v.pieces} pieces, ${formatBytes(v.dataBytes)} of data`),
+    `parity: ${r.parity!.redundancyPercent.toFixed(1)}%${r.parity!.survivesDiscLoss ? ', survives the loss of any one disc' : ', repairs damage (a single disc cannot survive its own loss)'}`,
+  ]
+  if (r.requires.length) lines.push(`needs the earlier sets ${r.requires.join(', ')} to restore everything`)
+  lines.push(`took ${(r.ms.total / 1000).toFixed(1)} s (staging ${(r.ms.stage / 1000).toFixed(1)} s, par2 ${(r.ms.parity / 1000).toFixed(1)} s, xorriso ${(r.ms.iso / 1000).toFixed(1)} s); burn each with roost mirror burn IMAGE --drive /dev/sr0`)
+  return lines.join('\n')
+}
+
+function renderSetsCheck(r: SetsCheck): string {
+  return r.sets
+    .map(s => {
+      const state = !s.damaged.length && !s.missing.length ? 'ok' : s.parity === 'repairable' || s.parity === 'ok' ? 'DAMAGED, repairable with par2' : 'DAMAGED, NOT repairable'
+      const lines = [`set ${s.set}: ${state} (${s.ok.length} of ${s.volumes} discs good)`]
+      for (const d of s.damaged) lines.push(`  ${d.label}: ${d.reason}`)
+      for (const m of s.missing) lines.push(`  ${m}: missing`)
+      if (s.requires.length) lines.push(`  needs the earlier sets ${s.requires.join(', ')}`)
+      return lines.join('\n')
+    })
+    .join('\n')
+}
+
+function registerVolumes(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('volumes')
+    .description('write the published tree as disc images (ISO, one per disc, each with the signed catalog, the index, a README and par2 parity), or check a set with --verify')
+    .option('--media <media>', 'cd, dvd, dvd-dl, bd, bd-dl, or a size in bytes (a multiple of 2048; 700M, 4G)')
+    .option('--out <dir>', 'write the set into DIR/<set id>/ (ROOST_<set>_NNOFMM.iso, plus CATALOG.json and README.txt)')
+    .option('--new-only', 'only what no earlier set of this mirror holds; the catalog names the earlier sets it needs')
+    .option('--redundancy <percent>', 'par2 recovery data in percent of the data (default: enough to rebuild any one lost disc, 100/(discs − 1); 10 for one disc)')
+    .option('--verify <dir>', 'check the sets in DIR (images or mounted discs) instead: MD5s, catalog, index, and par2 when a disc is damaged or missing')
+    .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost mirror volumes --media dvd --out /srv/roost-discs --new-only --config /srv/roost-mirror/mirror.yaml')
+  runAction(cmd, async (o: VolumesOpts, ctx: Ctx): Promise<Output> => {
+    const { config, paths } = await loadMirrorConfig(configPath('mirror', o.config))
+    if (o.verify) {
+      if (o.media || o.out || o.newOnly || o.redundancy) throw new RoostError('USAGE', '--verify DIR checks sets; it takes none of --media, --out, --new-only, --redundancy')
+      const signer = await readPrivateKey(paths.key)
+      const r = await verifySets(o.verify, parsePublicKey(config.indexKey, `${paths.config}: indexKey`), { catalogKey: signer.public })
+      return { json: r, text: renderSetsCheck(r), ...(r.ok ? {} : { exitCode: EXIT.VERIFY }) }
+    }
+    if (!o.media || !o.out) throw new RoostError('USAGE', '--media and --out are required (or --verify DIR)')
+    const redundancy = o.redundancy === undefined ? undefined : Number(o.redundancy)
+    if (redundancy !== undefined && !(Number.isFinite(redundancy) && redundancy >= 0 && redundancy <= 1000)) throw new RoostError('USAGE', `--redundancy '${o.redundancy}' is not a percentage between 0 and 1000`)
+    const r = await makeVolumes(config, paths, { media: o.media, out: o.out, newOnly: o.newOnly ?? false, ...(redundancy !== undefined ? { redundancy } : {}) }, ctx.log, ctx.now)
+    return { json: r, text: renderVolumes(r) }
+  })
+}
+
+function registerBurn(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('burn')
+    .description('burn one image of a set to a disc with xorriso, then read the disc back and compare it with the image')
+    .argument('<image>', 'an image written by roost mirror volumes (ROOST_<set>_NNOFMM.iso)')
+    .requiredOption('--drive <dev>', 'the burner (/dev/sr0), or stdio:FILE to write a file instead')
+    .option('--dry-run', 'print what would be done and burn nothing')
+    .option('--config <file>', 'mirror.yaml: the burn is recorded in its state/burns.jsonl')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, 'roost mirror burn /srv/roost-discs/2026W47/ROOST_2026W47_01OF03.iso --drive /dev/sr0')
+  runAction(cmd, async (image: string, o: { drive: string; dryRun?: boolean; config?: string }, ctx: Ctx): Promise<Output> => {
+    const explicit = o.config ?? process.env.ROOST_CONFIG
+    const paths = explicit ? (await loadMirrorConfig(explicit)).paths : undefined
+    const r = await burn(image, o.drive, { dryRun: o.dryRun ?? false, ...(paths ? { paths } : {}), now: ctx.now })
+    const text = r.burned
+      ? `burned ${r.label} to ${o.drive} and read it back: ${formatBytes(r.plan.bytes)} match the image (sha256 ${r.image!.sha256})`
+      : `would run: ${r.plan.argv.join(' ')}\nthen read back ${formatBytes(r.plan.bytes)} from ${r.plan.readBack} and compare them with the image`
+    return { json: r, text }
+  })
+}
+
 export function registerMirror(program: Command, runAction: RunAction): void {
   const role = program.command('mirror').description('the mirror role: pull, verify and keep a copy of the hub\'s store')
   registerInit(role, runAction)
   registerSync(role, runAction)
   registerVerify(role, runAction)
+  registerVolumes(role, runAction)
+  registerBurn(role, runAction)
 }

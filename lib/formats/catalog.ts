@@ -2,7 +2,9 @@
  * CATALOG.json, format `roost-catalog/1`: the signed list of what a disc set holds. Every
  * volume carries the whole catalog. It names the set (`2026W47`), the medium and its capacity,
  * the volumes' labels, the hub TREE.json it was made from (serial and sha256 of its bytes), the
- * earlier sets it needs (`requires`, for a `--new-only` set), and every piece: which file of
+ * earlier sets it needs (`requires`, for a `--new-only` set), the public key of the mirror
+ * that signed it (`signer`: a disc alone can check the signature; pin it with the key you
+ * know), and every piece: which file of
  * which generation (with the whole file's size and sha256), which part of it (1-based index
  * of count, offset, bytes, sha256), on which volume (1-based). CATALOG.json.sig holds an
  * ed25519 signature over the exact bytes, in TREE.json.sig's format. Pure.
@@ -56,6 +58,8 @@ const CatalogShape = z.strictObject({
   labels: z.array(z.string().regex(VOLUME_LABEL_RE)),
   /** The hub index the set was made from. */
   tree: z.strictObject({ serial: count, sha256 }),
+  /** The public key (`ssh-ed25519 …` line) of the mirror that made and signed the set. */
+  signer: z.string().min(1).max(512),
   /** Earlier sets this one needs to restore everything it lists (a `--new-only` set). */
   requires: z.array(z.string().regex(SET_ID_RE)),
   pieces: z.array(CatalogPieceSchema),

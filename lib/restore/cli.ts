@@ -9,6 +9,9 @@ import { loadMirrorConfig } from '../config/mirror.js'
 import { formatBytes } from '../config/units.js'
 import { HubReader } from '../stores/hub.js'
 import { StoreFolderReader } from '../stores/store-folder.js'
+import { VolumeSetReader } from '../stores/volume-set.js'
+import { TREE_FILE } from '../formats/tree.js'
+import type { Logger } from '../log.js'
 import { SpokeLocalReader } from '../stores/spoke-local.js'
 import type { StoreReader } from '../stores/store-reader.js'
 import { restoreGeneration, type RestoreResult } from './restore.js'
@@ -26,6 +29,7 @@ interface RestoreCliOptions {
   list?: boolean
   force?: boolean
   indexKey?: string
+  catalogKey?: string
   identity?: string
   config?: string
   hooks?: string
@@ -56,13 +60,33 @@ async function indexKeyFor(opts: Pick<RestoreCliOptions, 'indexKey' | 'config'>)
   }
 }
 
-/** Opens the reader for --from: 'hub' or 'local' (with the spoke's config), or a store folder. */
-export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKey' | 'config'>): Promise<StoreReader> {
+/**
+ * Opens the reader for --from: 'hub' or 'local' (with the spoke's config), a store folder (it
+ * has TREE.json), or a folder of disc images or mounted discs.
+ */
+export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKey' | 'config' | 'catalogKey'>, log?: Logger): Promise<StoreReader> {
   if (opts.from === 'hub' || opts.from === 'local') {
     const { config, paths } = await loadSpokeConfig(configPath('spoke', opts.config))
     return opts.from === 'hub' ? HubReader.open(config, paths) : SpokeLocalReader.open(config, paths)
   }
-  return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
+  const isStore = await fs.stat(resolve(opts.from, TREE_FILE)).then(() => true, () => false)
+  if (isStore || !(await fs.stat(opts.from).then(s => s.isDirectory(), () => false))) return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
+  const catalogKey = opts.catalogKey ? await readPublicKeyArg(opts.catalogKey, '--catalog-key') : undefined
+  return VolumeSetReader.open(opts.from, await indexKeyFor(opts), { ...(catalogKey ? { catalogKey } : {}), ...(log ? { log } : {}) })
+}
+
+/** What a restore from discs adds to its result: the discs read and the sets par2 repaired. */
+interface DiscsUsed {
+  discs?: { used: string[]; repaired: string[] }
+}
+
+function discsOf(reader: StoreReader): DiscsUsed {
+  return reader instanceof VolumeSetReader ? { discs: { used: [...reader.used].sort(), repaired: [...reader.repairedSets] } } : {}
+}
+
+function renderDiscs(d: DiscsUsed): string {
+  if (!d.discs) return ''
+  return `\nread discs ${d.discs.used.join(', ') || 'none'}${d.discs.repaired.length ? `; repaired set${d.discs.repaired.length > 1 ? 's' : ''} ${d.discs.repaired.join(', ')} with par2` : ''}`
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -92,20 +116,21 @@ async function run(service: string, generation: string | undefined, opts: Restor
   if (sel.generation && sel.at) throw new RoostError('USAGE', 'give a generation or --at TIME, not both')
   if (!opts.list && !opts.to) throw new RoostError('USAGE', "--to DIR is required (or --list to show the generation's files)")
   const paths = { ...(opts.path.length ? { paths: opts.path } : {}), ...(opts.identity ? { identity: opts.identity } : {}) }
-  const reader = await openReader(opts)
+  const reader = await openReader(opts, ctx.log)
   try {
     if (opts.list) {
       const r = await listGeneration({ reader, service, ...sel, ...paths, log: ctx.log })
       return { json: r, text: renderListing(r) }
     }
-    const r = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
-    if (!hooks) return { json: r, text: renderRestore(r) }
+    const restored = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
+    const r: RestoreResult & DiscsUsed = { ...restored, ...discsOf(reader) }
+    if (!hooks) return { json: r, text: renderRestore(r) + renderDiscs(r) }
     const runs = await runHooks(planHooks(hooks, 'restore', { service, generation: r.generation, kind: r.kind, restoreDir: resolve(r.to) }, hookEnv), ctx.log)
     const failure = hookFailures(runs)
     if (failure) {
       throw new RoostError('HOOK_FAILED', `${renderRestore(r)}; then ${failure}`, { hint: 'the restored files are in place; fix the hook and run it by hand, or restore again with --force --hooks', detail: { generation: r.generation, hooks: runs } })
     }
-    return { json: { ...r, hooks: runs }, text: `${renderRestore(r)}\n${renderHooks(runs)}` }
+    return { json: { ...r, hooks: runs }, text: `${renderRestore(r)}${renderDiscs(r)}\n${renderHooks(runs)}` }
   } finally {
     await reader.close?.()
   }
@@ -137,7 +162,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .description('restore a generation of a service with its whole chain, verified before anything is written')
     .argument('<service>', 'the service to restore')
     .argument('[generation]', 'a generation id (default: the newest)')
-    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies) or a store folder (a mirror's store/, a copy of the hub's)")
+    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies), a store folder (a mirror's store/, a copy of the hub's), or a folder of disc images (or mounted discs) of one or more sets")
     .option('--to <dir>', 'the folder to restore into (archived paths land below it: /srv/wiki → DIR/srv/wiki)')
     .option('--at <time>', 'the newest generation at or before TIME (2026-11-20T12:00:00Z, or 2026-11-20 for the end of that day UTC)')
     .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])
@@ -145,6 +170,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--force', 'restore into a non-empty folder')
     .option('--identity <file>', "the age identity (kept offline) that opens an encrypted service's archives")
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
+    .option('--catalog-key <key>', "discs: the mirror key (line or .pub file) the set's catalog must be signed with (default: the signer it names; the index key is checked either way)")
     .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
     .option('--hooks <spoke.yaml>', "after the files are in place, run this spoke.yaml's restore hooks (load the dump, fix ownership, restart); they get ROOST_RESTORE_DIR")
     .option('--hook-env <name=value>', 'set this in the restore hooks\' environment, over the config\'s env (e.g. PITR_TARGET_TIME=…; repeatable)', collect, [] as string[])

@@ -189,6 +189,42 @@ export async function isoSize(image: string): Promise<number> {
   }
 }
 
+/** The volume label an ISO 9660 image declares (sector 16, bytes 40–71), or undefined if it is none. */
+export async function isoLabel(image: string): Promise<string | undefined> {
+  const h = await fs.open(image, 'r')
+  try {
+    const pvd = Buffer.alloc(SECTOR)
+    const { bytesRead } = await h.read(pvd, 0, SECTOR, 16 * SECTOR)
+    if (bytesRead < SECTOR || pvd[0] !== 1 || pvd.toString('latin1', 1, 6) !== 'CD001') return undefined
+    return pvd.toString('latin1', 40, 72).trimEnd()
+  } finally {
+    await h.close()
+  }
+}
+
+/** xorriso copying a whole image's tree into `dest`, damaged or not (no MD5 check). Pure. */
+export function extractAllArgs(image: string, dest: string): string[] {
+  return ['xorriso', ...COMMON, ...TOLERANT, '-osirrox', 'on', '-indev', image, '-extract', '/', dest]
+}
+
+/**
+ * Copies everything in an image into `dest` (which must not exist), without checking MD5s:
+ * for par2 to judge and repair. Returns false (and leaves nothing) when xorriso cannot read
+ * the image's tree at all.
+ */
+export async function extractAll(image: string, dest: string): Promise<boolean> {
+  await mustExist(image)
+  const target = resolve(dest)
+  if (await fs.lstat(target).then(() => true, () => false)) throw new RoostError('TARGET_NOT_EMPTY', `${target} already exists; refusing to replace it`)
+  const r = await run(extractAllArgs(image, target), { okCodes: [0, 32], what: `xorriso extracting ${image}` }).catch(() => undefined)
+  const made = await fs.stat(target).then(s => s.isDirectory(), () => false)
+  if (!r || !made) {
+    await fs.rm(target, { recursive: true, force: true })
+    return false
+  }
+  return true
+}
+
 /** xorriso checking the session MD5 and every file's MD5 of an image or drive. Pure. */
 export function verifyIsoArgs(image: string): string[] {
   return ['xorriso', ...COMMON, ...TOLERANT, '-md5', 'on', '-indev', image, '-check_md5', 'SORRY', '--', '-check_md5_r', 'SORRY', '/', '--']

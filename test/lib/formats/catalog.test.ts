@@ -47,7 +47,7 @@ function makeCatalog(): Catalog {
   return {
     format: CATALOG_FORMAT, set: '2026W47B', created: '2026-11-22T05:00:00.000Z', media: 'bytes', capacity: 512 * S,
     volumes: n, labels: Array.from({ length: n }, (_, i) => volumeLabel('2026W47B', i + 1, n)),
-    tree: { serial: 42, sha256: 'a'.repeat(64) }, requires: ['2026W45', '2026W47'], pieces,
+    tree: { serial: 42, sha256: 'a'.repeat(64) }, signer: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA test', requires: ['2026W45', '2026W47'], pieces,
   }
 }
 
