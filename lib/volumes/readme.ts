@@ -41,7 +41,6 @@ function tarLine(): string {
 }
 
 export function renderDiscReadme(r: ReadmeInput): string {
-  const first = r.labels[0] ?? ''
   const parity = r.survivesDiscLoss
     ? `par2 recovery data (${r.redundancyPercent.toFixed(1)}% of the data, spread over every disc) can rebuild any ONE lost or damaged disc of this set.`
     : `par2 recovery data (${r.redundancyPercent.toFixed(1)}% of the data) can repair damaged parts of the disc, but not a lost disc.`
@@ -70,9 +69,12 @@ export function renderDiscReadme(r: ReadmeInput): string {
     'RESTORE WITH ROOST',
     '------------------',
     'Put the disc images (or the mounted discs, one folder each) of this set and of the sets it needs',
-    'in one folder, then (the index key is the one above, after you have checked its fingerprint):',
+    'in one folder, copy the hub\'s index key off any disc, check its fingerprint against the one',
+    'above and the one you recorded, then restore:',
     '',
-    `    $ roost restore SERVICE --from /media/roost-discs --index-key /media/roost-discs/${first}/${INDEX_KEY_FILE} --to /target`,
+    '    $ mkdir -p /restore && xorriso -osirrox on -indev /dev/sr0 -extract /INDEX_KEY.pub /restore/INDEX_KEY.pub',
+    '    $ ssh-keygen -lf /restore/INDEX_KEY.pub',
+    '    $ roost restore SERVICE --from /media/roost-discs --index-key /restore/INDEX_KEY.pub --to /target',
     '',
     'roost checks the signatures, reassembles split files, repairs a damaged or missing disc with',
     'par2, verifies every byte against the signed index, and replays the chain of generations.',
@@ -89,10 +91,11 @@ export function renderDiscReadme(r: ReadmeInput): string {
     ...r.labels.map(l => `    $ xorriso -osirrox on -indev /dev/sr0 -extract / /restore/discs/${l}`),
     '',
     '2. Check the data; if a disc is damaged or lost (skip its copy above), repair it. par2 rebuilds',
-    '   the missing files; delete the *.1 backups it leaves before going on:',
+    '   the missing files; delete the *.1 backups it leaves before going on. (Give par2 absolute',
+    '   paths, as here: with relative ones par2cmdline 0.8 ignores the other discs\' recovery files.)',
     '',
-    '    $ cd /restore/discs && par2 verify -B. "$(ls -d */roost.par2 | head -n 1)" */roost.vol*.par2',
-    '    $ cd /restore/discs && par2 repair -B. "$(ls -d */roost.par2 | head -n 1)" */roost.vol*.par2 && find . -name "*.1" -type f -delete',
+    '    $ par2 verify -B/restore/discs "$(ls -d /restore/discs/*/roost.par2 | head -n 1)" /restore/discs/*/roost.vol*.par2',
+    '    $ par2 repair -B/restore/discs "$(ls -d /restore/discs/*/roost.par2 | head -n 1)" /restore/discs/*/roost.vol*.par2 && find /restore/discs -name "*.1" -type f -delete',
     '',
     '3. Put the files back together (pieces in order), check every file, and keep the index with',
     '   them: /restore/store is then a store folder roost can also restore from.',
