@@ -87,9 +87,9 @@ export function planSet(input: SetPlanInput): SetPlan {
     const pieces = basePieces + 2 * n
     const metaBytes = discMetaBytes({ pieces, files: files.length, nameBytes, discs: n, treeBytes: input.treeBytes, readmeBytes: input.readmeBytes + n * (input.readmePerDisc ?? 0) })
     const fixed = metaBytes + isoOverhead(pieces + DISC_META_FILES.length + PAR2_FILES, nameBytes, dirs)
-    // data d and parity ≈ d/(n−1) (+1% for packet headers and padding) share what is left
+    // data d and parity ≈ d/(n−1) (+0.2% for packet headers; an overflow shrinks it below) share what is left
     const share = input.redundancy !== undefined ? 1 + input.redundancy / 100 : n === 1 ? 1.1 : 1 + 1 / (n - 1)
-    let usable = sectors((capacity - fixed) / (share * 1.01))
+    let usable = sectors((capacity - fixed) / (share * 1.002))
     if (n >= 2) usable = Math.min(usable, sectors((total - 1) / (n - 1))) // no fewer than n discs: parity is sized for n
     for (let attempt = 0; attempt < 8 && usable >= SECTOR_BYTES; attempt++) {
       const plan = planVolumes({ files, usable, maxPiece })
