@@ -92,8 +92,8 @@ interface VolumesOpts {
 function renderVolumes(r: VolumesResult): string {
   if (!r.made) return `nothing new since the last set (serial ${r.serial}): no set made`
   const lines = [
-    `set ${r.set}: ${r.volumes.length} ${r.media} image${r.volumes.length === 1 ? '' : 's'} in ${r.dir} (${r.generations} generations, ${r.files} files, ${formatBytes(r.dataBytes)}; ${r.lowerBound} without parity)`,
-    ...r.volumes.map(v => `  ${v.label}.iso  ${formatBytes(v.bytes)}  ${(v.fill * 100).toFixed(2)}% full  ${v.pieces} pieces, ${formatBytes(v.dataBytes)} of data`),
+    `set ${r.set}: ${r.volumes.length} ${r.media === 'bytes' ? formatBytes(r.capacity) : r.media} image${r.volumes.length === 1 ? '' : 's'} in ${r.dir} (${r.generations} generations, ${r.files} files, ${formatBytes(r.dataBytes)}; ${r.lowerBound} without parity)`,
+    ...r.volumes.map(v => `  ${v.label}.iso  ${formatBytes(v.bytes)}  ${(v.fill * 100).toFixed(2)}% full  ${v.pieces} piece${v.pieces === 1 ? '' : 's'}, ${formatBytes(v.dataBytes)} of data`),
     `parity: ${r.parity!.redundancyPercent.toFixed(1)}%${r.parity!.survivesDiscLoss ? ', survives the loss of any one disc' : ', repairs damage (a single disc cannot survive its own loss)'}`,
   ]
   if (r.requires.length) lines.push(`needs the earlier sets ${r.requires.join(', ')} to restore everything`)

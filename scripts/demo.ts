@@ -6,7 +6,9 @@
  * again as an incr; a mirror; the incr restored through its chain
  * from the hub (its restore hook putting the database back) and the other service restored
  * from the mirror's store, each compared
- * bit-exact with its source; the hub's retention plan (dry run). Prints each step; exits
+ * bit-exact with its source; the mirror's tree packed into a set of small disc images, checked,
+ * one image deleted and the wiki restored from the rest through par2; the hub's retention
+ * plan (dry run). Prints each step; exits
  * non-zero if anything is off.
  *
  *   node dist/scripts/demo.js [--dir DIR] [--keep]
@@ -230,6 +232,19 @@ async function main(): Promise<void> {
     step("Restore the forum from the mirror's store with its identity, and compare")
     await roost(['restore', 'forum', '--from', p('mirror', 'store'), '--config', p('mirror', 'mirror.yaml'), '--to', p('restore-from-mirror'), '--identity', p('offline', 'forum-identity.txt')])
     await compare(p('data', 'forum'), p('restore-from-mirror'), "the forum restored from the mirror's store")
+
+    step("Disc set: the mirror's tree as 16 MiB 'discs' (ISO images, each with the signed catalog, the hub's index, a README for restoring by hand, and par2 parity that rebuilds any one lost disc); check the set")
+    await roost(['mirror', 'volumes', '--media', '16M', '--out', p('discs'), '--config', p('mirror', 'mirror.yaml')])
+    await roost(['mirror', 'volumes', '--verify', p('discs'), '--config', p('mirror', 'mirror.yaml')])
+
+    step("Lose a disc: delete one image, then restore the wiki's incr from the other images alone (par2 rebuilds the lost disc), and compare")
+    const [set] = (await fs.readdir(p('discs'))).filter(n => !n.startsWith('.'))
+    const images = (await fs.readdir(p('discs', set!))).filter(n => n.endsWith('.iso')).sort()
+    if (images.length < 3) throw new Error(`expected a set of several discs, got ${images.length}`)
+    await fs.rm(p('discs', set!, images[1]!))
+    process.stdout.write(`   deleted ${images[1]} (${images.length - 1} of ${images.length} images left)\n`)
+    await roost(['restore', 'wiki', incr, '--from', p('discs'), '--index-key', indexKey, '--to', p('restore-from-discs')])
+    await compare(p('data', 'wiki'), p('restore-from-discs'), 'the wiki restored from the discs with one lost')
 
     step('Retention on the hub: what it keeps and why (a dry run changes nothing)')
     await roost(['hub', 'prune', '--dry-run', '--config', p('hub', 'hub.yaml')])

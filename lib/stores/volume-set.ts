@@ -16,7 +16,7 @@ import { createReadStream, promises as fs } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import type { Logger } from 'pino'
+import type { Logger } from '../log.js'
 import { RoostError, isRoostError } from '../errors.js'
 import { parsePublicKey, type PublicKey } from '../sign.js'
 import { TREE_FILE, type StoredFile, type TreeService } from '../formats/tree.js'
@@ -174,7 +174,7 @@ export class VolumeSetReader implements StoreReader {
       }
       if (h.digest('hex') !== p.sha256 || n !== p.bytes) return `${path} on ${label} differs from the catalog`
       at += n
-      this.used.add(label)
+      if (state.set.volumes.has(p.volume)) this.used.add(label)
     }
     const sha = whole.digest('hex')
     if (sha !== f.sha256 || at !== f.bytes) return `the pieces hash to ${sha} (${at} bytes), not ${f.sha256} (${f.bytes} bytes)`
