@@ -13,7 +13,8 @@
  *  6. xorriso writes each image (its size checked against the medium), staging is freed disc
  *     by disc; the set is recorded in state/sets/ last.
  * A failure at any step removes the staging folder and the set's partial images; nothing is
- * recorded, so the next run starts afresh. Staging needs the set's size in free space, plus
+ * recorded, so the next run starts afresh. A run killed outright leaves its set folder marked
+ * `.unfinished`: the next run removes it (and its staging) and reuses the set id. Staging needs the set's size in free space, plus
  * the images.
  */
 import { promises as fs } from 'node:fs'
@@ -29,7 +30,7 @@ import { CATALOG_FILE, CATALOG_FORMAT, CATALOG_SIG_FILE, signCatalog, type Catal
 import { parseManifest } from '../lib/formats/manifest.js'
 import { closure, dependsOn, type ChainLink } from '../lib/formats/chain.js'
 import { MANIFEST, ENCRYPTED_ARCHIVE } from '../lib/layout.js'
-import { nextSetId, resolveMedia, volumeLabel } from '../lib/volumes/media.js'
+import { SET_ID_RE, nextSetId, resolveMedia, volumeLabel } from '../lib/volumes/media.js'
 import { planSet } from '../lib/volumes/set-plan.js'
 import { splitFile } from '../lib/volumes/stage.js'
 import { createParity } from '../lib/volumes/parity.js'
@@ -131,6 +132,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
         if (holder) requires.add(holder)
       }
     }
+    await removeUnfinished(out, log)
     const taken = [...earlier.map(c => c.set), ...(await fs.readdir(out).catch(() => [] as string[]))]
     const set = nextSetId(now(), taken)
     const dir = join(out, set)
@@ -156,6 +158,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
     const staging = join(out, `.${set}.staging`)
     let done = false
     try {
+      await fs.writeFile(join(dir, UNFINISHED), `roost mirror volumes (pid ${process.pid}) is writing set ${set}; a folder left with this file was cut short and is removed by the next run\n`)
       await fs.rm(staging, { recursive: true, force: true })
       await fs.mkdir(staging, { mode: 0o700 })
       // 3. stage every file once, cut into its pieces
@@ -212,8 +215,9 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
         log.info({ label, bytes: iso.bytes, fill: Number((iso.bytes / media.capacity).toFixed(4)) }, 'volumes: image written')
       }
       for (const [name, body] of [[CATALOG_FILE, signed.bytes], [CATALOG_SIG_FILE, signed.signature], [README_FILE, common[0]![1]]] as const) await fs.writeFile(join(dir, name), body)
-      await fsyncPath(dir)
       await recordSet(paths.state, set, signed)
+      await fs.rm(join(dir, UNFINISHED))
+      await fsyncPath(dir)
       done = true
       const dataBytes = files.reduce((s, f) => s + f.bytes, 0)
       return {
@@ -228,6 +232,19 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
     }
   } finally {
     await lock.release()
+  }
+}
+
+/** Marks a set folder while it is written; a run killed before the end leaves it behind. */
+const UNFINISHED = '.unfinished'
+
+/** Removes set folders (and their staging) that a killed run left unfinished in `out`. */
+async function removeUnfinished(out: string, log: Logger): Promise<void> {
+  for (const name of await fs.readdir(out).catch(() => [] as string[])) {
+    if (!SET_ID_RE.test(name) || !(await fs.stat(join(out, name, UNFINISHED)).then(() => true, () => false))) continue
+    log.warn({ set: name, dir: join(out, name) }, 'volumes: removing a set a killed run left unfinished')
+    await fs.rm(join(out, name), { recursive: true, force: true })
+    await fs.rm(join(out, `.${name}.staging`), { recursive: true, force: true })
   }
 }
 

@@ -5,10 +5,10 @@
  * a file. The --new-only flow is in volumes-new-only.test.ts.
  */
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { promises as fs, openSync, writeSync, closeSync, fstatSync } from 'node:fs'
 import { join } from 'node:path'
-import { roost } from '../helpers/roost.js'
+import { roost, ROOST, waitFor } from '../helpers/roost.js'
 import { makeVolumesWorld, isoFiles } from './volumes-world.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { openCatalog, parseCatalog } from '../../lib/formats/catalog.js'
@@ -177,4 +177,31 @@ t.test('bad usage: unknown media, a size not in sectors, --verify with --media',
   t.equal(j.capacity, MEDIA.cd)
   t.notOk(j.parity.survivesDiscLoss, 'one disc cannot survive its own loss')
   t.equal(j.parity.redundancyPercent >= 10, true, 'but carries 10% parity against damage')
+})
+
+t.test('a volumes run killed with SIGKILL leaves nothing recorded; the next run clears its remains and makes the set', async t => {
+  const w = await makeVolumesWorld(t.testdir())
+  const out = join(w.dir, 'discs')
+  const child = spawn(process.execPath, [ROOST, 'mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config], { detached: true, stdio: 'ignore' })
+  const exited = new Promise(r => child.on('exit', r))
+  // wait until it is writing images, then kill it and everything it started
+  const writing = await waitFor(async () => {
+    for (const name of await fs.readdir(out).catch(() => [] as string[])) {
+      const files = await fs.readdir(join(out, name)).catch(() => [] as string[])
+      if (files.includes('.unfinished') && files.some(f => f.endsWith('.tmp') || f.endsWith('.iso'))) return name
+    }
+    return undefined
+  }, 60_000, 'the run to write an image')
+  process.kill(-child.pid!, 'SIGKILL')
+  await exited
+  t.ok(await fs.stat(join(out, writing, '.unfinished')).then(() => true, () => false), 'the killed run left its folder marked unfinished')
+  t.same(await fs.readdir(join(w.root, 'state', 'sets')).catch(() => []), [], 'and recorded no set')
+  const again = await roost(['mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config, '--json'])
+  t.equal(again.exitCode, 0, again.stderr)
+  const r = JSON.parse(again.stdout)
+  t.equal(r.set, writing, 'the set id is reused')
+  t.same((await fs.readdir(out)).sort(), [writing], 'no staging or half-written set is left')
+  t.notOk((await fs.readdir(join(out, writing))).some(f => f.startsWith('.')), 'no marker or temp file in the set')
+  const v = await roost(['mirror', 'volumes', '--verify', out, '--config', w.config])
+  t.equal(v.exitCode, 0, v.stdout + v.stderr)
 })
