@@ -26,6 +26,8 @@ import { formatBytes } from '../../lib/config/units.js'
 import { MEDIA, SECTOR_BYTES, type MediaName } from '../../lib/volumes/media.js'
 import { planVolumes, lowerBound, DEFAULT_MAX_PIECE, type PlanFile, type VolumePlan } from '../../lib/volumes/plan.js'
 import { arg, timed } from './common.js'
+import { planSet } from '../../lib/volumes/set-plan.js'
+import { README_PER_DISC } from '../../lib/volumes/readme.js'
 
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3
@@ -198,7 +200,37 @@ async function main(): Promise<void> {
   say(line(head))
   for (const r of rows) say(line(r))
 
+  await withParity(seed, services, say)
   if (seeds > 0) for (const spareVolumes of [0, 1]) await summary({ seeds, services, reserve, parity, minFill, spareVolumes }, say)
+}
+
+/**
+ * Whole sets as `roost mirror volumes` plans them (planSet): pieces, the per-disc files and
+ * par2 parity that rebuilds any one lost disc. Parity costs one disc's worth of data, so the
+ * least a set can use is ⌈data / capacity⌉ + 1; image fill is the planner's bound on each image
+ * (the written image is a little smaller).
+ */
+async function withParity(seed: number, services: number, say: (s: string) => void): Promise<void> {
+  say('')
+  say('whole sets with parity that survives the loss of one disc (planSet: data, per-disc files, par2):')
+  const head = ['mix', 'media', 'data', 'bound', 'discs', 'above bound+1', 'image fill min', '<97%', 'last', 'redundancy', 'plan ms']
+  const rows: string[][] = []
+  for (const mix of MIXES) {
+    for (const media of MEDIA_RUN) {
+      const files = makeMix(mix, seed, services)
+      const data = files.reduce((n, f) => n + f.bytes, 0)
+      const capacity = MEDIA[media]
+      const { ms, value: sp } = await timed(async () => planSet({ files, capacity, treeBytes: 2 * MiB, readmeBytes: 64 * 1024, readmePerDisc: README_PER_DISC }))
+      const fill = sp.imageBytes.map(b => b / capacity)
+      const body = fill.slice(0, -1)
+      const bound = Math.ceil(data / capacity)
+      rows.push([mix, media, formatBytes(data), String(bound), String(fill.length), String(fill.length - bound - 1), body.length ? pct(Math.min(...body)) : '-', String(body.filter(f => f < 0.97).length), pct(fill[fill.length - 1]!), `${sp.parity.redundancyPercent.toFixed(1)}%`, String(ms)])
+    }
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  say(line(head))
+  for (const r of rows) say(line(r))
 }
 
 /** The worst figures over seeds 1..N for each mix and media. */
