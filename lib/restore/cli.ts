@@ -10,6 +10,7 @@ import { formatBytes } from '../config/units.js'
 import { HubReader } from '../stores/hub.js'
 import { StoreFolderReader } from '../stores/store-folder.js'
 import { VolumeSetReader } from '../stores/volume-set.js'
+import { findVolumes } from '../volumes/open-set.js'
 import { TREE_FILE } from '../formats/tree.js'
 import type { Logger } from '../log.js'
 import { SpokeLocalReader } from '../stores/spoke-local.js'
@@ -72,7 +73,13 @@ export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKe
   const isStore = await fs.stat(resolve(opts.from, TREE_FILE)).then(() => true, () => false)
   if (isStore || !(await fs.stat(opts.from).then(s => s.isDirectory(), () => false))) return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
   const catalogKey = opts.catalogKey ? await readPublicKeyArg(opts.catalogKey, '--catalog-key') : undefined
-  return VolumeSetReader.open(opts.from, await indexKeyFor(opts), { ...(catalogKey ? { catalogKey } : {}), ...(log ? { log } : {}) })
+  const indexKey = await indexKeyFor(opts)
+  if (!(await findVolumes(opts.from)).length) {
+    throw new RoostError('INDEX_MISSING', `${resolve(opts.from)} is neither a store folder (it has no ${TREE_FILE}) nor a folder of disc images or mounted discs`, {
+      hint: "point --from at a mirror's store/, a copy of the hub's store/, or the folder holding a set's .iso images",
+    })
+  }
+  return VolumeSetReader.open(opts.from, indexKey, { ...(catalogKey ? { catalogKey } : {}), ...(log ? { log } : {}) })
 }
 
 /** What a restore from discs adds to its result: the discs read and the sets par2 repaired. */

@@ -58,12 +58,13 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
   const forged = Buffer.from(first.toString().replace('"created":"', '"created":"1'))
   t.throws(() => openCatalog({ bytes: forged, signature: first.toString() }, mirrorPub), 'an altered catalog fails its signature')
 
-  const restoreAll = async (from: string, tag: string, extra: string[] = []): Promise<Array<{ discs: { used: string[]; repaired: string[] } }>> => {
+  // every generation; or (`newest`) each service's newest, whose chain reads every disc's pieces of it
+  const restoreAll = async (from: string, tag: string, o: { newest?: boolean } = {}): Promise<Array<{ discs: { used: string[]; repaired: string[] } }>> => {
     const results = []
     for (const [chain, gens] of [[w.wiki, ['20261120T030000Z-full', '20261121T030000Z-incr']], [w.forum, ['20261120T040000Z-full', '20261121T040000Z-diff']]] as const) {
-      for (const gen of gens) {
+      for (const gen of o.newest ? gens.slice(-1) : gens) {
         const to = join(w.dir, `restore-${tag}-${chain.service}-${gen}`)
-        const rr = await roost(['restore', chain.service, gen, '--from', from, '--index-key', w.indexPub, '--to', to, '--json', ...extra])
+        const rr = await roost(['restore', chain.service, gen, '--from', from, '--index-key', w.indexPub, '--to', to, '--json'])
         t.equal(rr.exitCode, 0, `${tag}: ${chain.service} ${gen} restores: ${rr.stderr}`)
         if (rr.exitCode !== 0) continue
         results.push(JSON.parse(rr.stdout))
@@ -77,6 +78,12 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
   t.test('every generation from the images alone', async t => {
     const res = await restoreAll(out, 'clean')
     t.ok(res.every(x => x.discs.repaired.length === 0), 'no repair was needed')
+    const list = await roost(['restore', 'wiki', '20261121T030000Z-incr', '--list', '--from', out, '--index-key', w.indexPub])
+    t.equal(list.exitCode, 0, list.stderr)
+    t.match(list.stdout, /config\/app\.ini/, '--list shows what a generation on the discs holds')
+    const neither = await roost(['restore', 'wiki', '--from', w.root, '--index-key', w.indexPub, '--to', join(w.dir, 'neither')])
+    t.equal(neither.exitCode, 1)
+    t.match(neither.stderr, /neither a store folder .* nor a folder of disc images/)
     const v = await roost(['mirror', 'volumes', '--verify', out, '--config', w.config, '--json'])
     t.equal(v.exitCode, 0, v.stderr)
     t.equal(JSON.parse(v.stdout).sets[0].ok.length, r.volumes.length)
@@ -97,7 +104,7 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     const check = JSON.parse(v.stdout).sets[0]
     t.same(check.damaged.map((d: { label: string }) => d.label), [r.volumes[1].label])
     t.equal(check.parity, 'repairable')
-    const res = await restoreAll(bad, 'flipped')
+    const res = await restoreAll(bad, 'flipped', { newest: true })
     t.ok(res.some(x => x.discs.repaired.includes(r.set)), 'the set was repaired with par2')
   })
 
@@ -109,7 +116,7 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     t.equal(v.exitCode, 3)
     t.same(JSON.parse(v.stdout).sets[0].missing, [r.volumes[0].label])
     t.equal(JSON.parse(v.stdout).sets[0].parity, 'repairable')
-    const res = await restoreAll(lost, 'lost')
+    const res = await restoreAll(lost, 'lost', { newest: true })
     t.ok(res.some(x => x.discs.repaired.includes(r.set)))
     await fs.rm(join(lost, `${r.volumes[1].label}.iso`))
     const rr = await roost(['restore', 'wiki', '--from', lost, '--index-key', w.indexPub, '--to', join(w.dir, 'too-few')])
@@ -123,7 +130,7 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     const mounted = join(w.dir, 'mounted')
     await fs.mkdir(mounted)
     for (const v of r.volumes) execFileSync('xorriso', ['-no_rc', '-osirrox', 'on', '-indev', v.path, '-extract', '/', join(mounted, v.label)], { stdio: 'ignore' })
-    await restoreAll(mounted, 'mounted')
+    await restoreAll(mounted, 'mounted', { newest: true })
     const forgedCat = join(w.dir, 'forged-cat')
     await fs.cp(mounted, forgedCat, { recursive: true })
     for (const v of r.volumes) {
