@@ -77,10 +77,11 @@ const CREATOR_PACKET = 128
  * `redundancy` (percent) asks for more or less. `nameBytes` bounds the paths par2 records.
  * Pure. Throws USAGE when par2's block limits are exceeded (pick a larger block size).
  */
-export function parityPlan(n: number, dataBytesPerDisc: readonly number[], blockSize: number, filesPerDisc: readonly number[], opts: { redundancy?: number; nameBytes?: number } = {}): ParityPlan {
+export function parityPlan(n: number, dataBytesPerDisc: readonly number[], blockSize: number, filesPerDisc: readonly number[], opts: { redundancy?: number; nameBytes?: number; fileSizesPerDisc?: ReadonlyArray<readonly number[]> } = {}): ParityPlan {
   if (!Number.isInteger(n) || n < 1 || dataBytesPerDisc.length !== n || filesPerDisc.length !== n) throw new Error(`parityPlan: ${n} discs need ${n} data sizes and ${n} file counts`)
   if (!Number.isInteger(blockSize) || blockSize <= 0 || blockSize % 4 !== 0) throw new Error(`parityPlan: block size ${blockSize} is not a positive multiple of 4`)
-  const perDisc = dataBytesPerDisc.map((d, k) => sourceBlocksBound(d, filesPerDisc[k] ?? 0, blockSize))
+  // exact when the files' sizes are known (fileSizesPerDisc), else an upper bound
+  const perDisc = opts.fileSizesPerDisc ? opts.fileSizesPerDisc.map(sizes => sourceBlocks(sizes, blockSize)) : dataBytesPerDisc.map((d, k) => sourceBlocksBound(d, filesPerDisc[k] ?? 0, blockSize))
   const total = perDisc.reduce((a, b) => a + b, 0)
   const files = filesPerDisc.reduce((a, b) => a + b, 0)
   if (total > PAR2_MAX_SOURCE_BLOCKS) throw new RoostError('USAGE', `${total} par2 source blocks at block size ${blockSize}; par2 takes at most ${PAR2_MAX_SOURCE_BLOCKS}`, { hint: `use a block size of at least ${chooseBlockSize(dataBytesPerDisc, filesPerDisc, 0)}` })
@@ -120,6 +121,33 @@ export function chooseBlockSize(dataBytesPerDisc: readonly number[], filesPerDis
   const least = Math.ceil(bytes / room / 4) * 4
   const wanted = Math.floor((maxWaste * bytes) / files / 4) * 4
   return Math.max(4, least, wanted)
+}
+
+/**
+ * The block size that makes the least parity for discs holding files of these sizes, when the
+ * set must survive the loss of one disc: recovery bytes per disc are ⌈max_k B_k/(n − 1)⌉ · S,
+ * and every file's last partial block counts whole, so many small files on one disc favour
+ * small blocks, while par2 takes at most 32768 source blocks and its time grows with the
+ * number of recovery blocks. Tries sizes from the least par2 allows up, by factors of √2, and
+ * keeps the largest whose parity is within 1% of the least found. Pure.
+ */
+export function bestBlockSize(fileSizesPerDisc: ReadonlyArray<readonly number[]>): number {
+  const n = fileSizesPerDisc.length
+  const dataPerDisc = fileSizesPerDisc.map(f => f.reduce((a, b) => a + b, 0))
+  const filesPerDisc = fileSizesPerDisc.map(f => f.length)
+  const least = chooseBlockSize(dataPerDisc, filesPerDisc, 0)
+  const largest = Math.max(least, chooseBlockSize(dataPerDisc, filesPerDisc, 0.2))
+  const cost = (s: number): number => {
+    const worst = Math.max(0, ...fileSizesPerDisc.map(f => sourceBlocks(f, s)))
+    return Math.ceil(worst / Math.max(1, n - 1)) * (s + 68)
+  }
+  const tries: number[] = []
+  for (let s = least; s <= largest; s = Math.ceil((s * Math.SQRT2) / 4) * 4) tries.push(s)
+  if (tries[tries.length - 1] !== largest) tries.push(largest)
+  const ok = tries.filter(s => fileSizesPerDisc.reduce((a, f) => a + sourceBlocks(f, s), 0) <= PAR2_MAX_SOURCE_BLOCKS)
+  const costs = ok.map(cost)
+  const best = Math.min(...costs)
+  return ok.filter((_, i) => costs[i]! <= best * 1.01).pop() ?? least
 }
 
 /** `par2 create` over `files` (absolute, under `base`), recovery spread over `recoveryFiles`. Pure. */

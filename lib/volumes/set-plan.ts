@@ -13,7 +13,7 @@
 import { RoostError } from '../errors.js'
 import { isoDataBytes, isoOverhead, MAX_ISO_NAME_BYTES } from './iso.js'
 import { DEFAULT_MAX_PIECE, planVolumes, type PlanFile, type VolumePlan } from './plan.js'
-import { chooseBlockSize, parityPlan, type ParityPlan } from './parity.js'
+import { bestBlockSize, chooseBlockSize, parityPlan, type ParityPlan } from './parity.js'
 import { MAX_VOLUMES, SECTOR_BYTES } from './media.js'
 import { DISC_META_FILES } from './layout.js'
 
@@ -96,8 +96,9 @@ export function planSet(input: SetPlanInput): SetPlan {
       if (plan.volumes.length !== n) break
       const data = plan.volumes.map(v => v.bytes)
       const counts = plan.volumes.map(v => v.pieces.length)
-      const blockSize = chooseBlockSize(data, counts)
-      const parity = parityPlan(n, data, blockSize, counts, { nameBytes, ...(input.redundancy !== undefined ? { redundancy: input.redundancy } : {}) })
+      const sizes = plan.volumes.map(v => v.pieces.map(p => p.bytes))
+      const blockSize = n >= 2 && input.redundancy === undefined ? bestBlockSize(sizes) : chooseBlockSize(data, counts)
+      const parity = parityPlan(n, data, blockSize, counts, { nameBytes, fileSizesPerDisc: sizes, ...(input.redundancy !== undefined ? { redundancy: input.redundancy } : {}) })
       const par = isoDataBytes(parity.recoveryBytesPerDisc) + PAR2_FILES * SECTOR_BYTES
       const imageBytes = plan.volumes.map(v => v.used + par + metaBytes + isoOverhead(v.pieces.length + DISC_META_FILES.length + PAR2_FILES, nameBytes, dirs))
       const over = Math.max(...imageBytes) - capacity

@@ -152,3 +152,19 @@ t.test('(c) two discs lost with one-disc redundancy: not repairable, said clearl
   t.match(err, { code: 'VERIFY_FAILED', exitCode: 3, message: /^par2 cannot repair the set in .*: \d+ recovery blocks short \(6 files missing or damaged/, detail: { exitCode: 2 } })
   await t.rejects(verifyParity(t.testdir()), { code: 'PATH_NOT_FOUND' })
 })
+
+t.test('bestBlockSize: many small files on a disc favour smaller blocks; the choice never costs more parity than the default', async t => {
+  const { bestBlockSize, chooseBlockSize, parityPlan, PAR2_MAX_SOURCE_BLOCKS } = await import('../../../lib/volumes/parity.js')
+  const GiB = 1024 ** 3
+  // 8 discs: 7 hold one 4 GiB piece each, one holds 4 GiB in 200 small files
+  const sizes: number[][] = [...Array.from({ length: 7 }, () => [4 * GiB]), Array.from({ length: 200 }, () => Math.floor((4 * GiB) / 200))]
+  const data = sizes.map(f => f.reduce((a, b) => a + b, 0))
+  const counts = sizes.map(f => f.length)
+  const best = bestBlockSize(sizes)
+  const dflt = chooseBlockSize(data, counts)
+  const bytes = (s: number): number => { const p = parityPlan(8, data, s, counts, { fileSizesPerDisc: sizes }); t.ok(p.survivesDiscLoss); return p.recoveryBlocksPerDisc * s }
+  t.ok(bytes(best) <= bytes(dflt), `best ${best} B blocks: ${bytes(best)} parity bytes per disc, default ${dflt} B: ${bytes(dflt)}`)
+  t.ok(bytes(best) < 1.1 * (4 * GiB) / 7, 'within 10% of the ideal (one disc of data over 7)')
+  t.ok(sizes.flat().reduce((a, f) => a + Math.ceil(f / best), 0) <= PAR2_MAX_SOURCE_BLOCKS, 'par2 can take it')
+  t.equal(best % 4, 0)
+})
