@@ -7,6 +7,7 @@ import { addAccount, renderAdd } from './add-account.js'
 import { initHub, renderInit } from './init.js'
 import { serveHub } from './serve.js'
 import { hubStatus } from './status.js'
+import { parseEndpoint } from '../lib/upstream.js'
 import { pruneHub } from './retention/command.js'
 import { pinGeneration, renderPin, unpinGeneration } from './pin.js'
 import { renderReset, resetService } from './reset.js'
@@ -28,10 +29,12 @@ function registerInit(role: Command, runAction: RunAction): void {
     .argument('<dir>', 'the hub root to create (hub.yaml goes there)')
     .option('--port <n>', 'the SSH port the hub will listen on', '2222')
     .option('--listen <host>', 'the address the hub will listen on', '127.0.0.1')
+    .option('--http <addr>', 'serve the status page and /metrics on HOST:PORT (or PORT on 127.0.0.1); beyond loopback a token is made in keys/http_token')
     .option('--json', 'print the result as JSON')
-  withHelp(cmd, 'roost hub init /srv/roost-hub --port 2222 --listen 0.0.0.0')
-  runAction(cmd, async (dir: string, o: { port: string; listen: string }, ctx: Ctx): Promise<Output> => {
-    const r = await initHub({ dir, port: parsePort(o.port), host: o.listen, log: ctx.log, now: ctx.now() })
+  withHelp(cmd, 'roost hub init /srv/roost-hub --port 2222 --listen 0.0.0.0 --http 127.0.0.1:8780')
+  runAction(cmd, async (dir: string, o: { port: string; listen: string; http?: string }, ctx: Ctx): Promise<Output> => {
+    const http = o.http === undefined ? undefined : /^\d+$/.test(o.http) ? { host: '127.0.0.1', port: parsePort(o.http) } : parseEndpoint(o.http, '--http')
+    const r = await initHub({ dir, port: parsePort(o.port), host: o.listen, ...(http ? { http } : {}), log: ctx.log, now: ctx.now() })
     return { json: r, text: renderInit(r) }
   })
 }

@@ -7,10 +7,11 @@
  * alert as a warning (`retention alert`); ingest and `roost hub prune|pin|unpin|reset` run in
  * other processes take turns through the store lock (hub/store-lock.ts). Beside ingest it
  * runs the scheduled store verification and retention pass (hub/maintenance.ts); on stop it
- * waits for a running one to reach a point where it can stop.
+ * waits for a running one to reach a point where it can stop. With `http` in hub.yaml it also
+ * serves the status page and /metrics (hub/http.ts); listen.json then names that port too.
  */
 import { promises as fs } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { HubConfig } from '../lib/config/hub.js'
 import { writeFileAtomic } from '../lib/fsx/atomic.js'
 import { readPrivateKey } from '../lib/sign.js'
@@ -23,6 +24,9 @@ import { planExec } from './exec-policy.js'
 import { startIngest } from './ingest/watch.js'
 import { startMaintenance } from './maintenance.js'
 import type { Periodic } from './periodic.js'
+import { readToken, startHttp, type HttpSide } from './http.js'
+import { countIngest, newCounters } from './metrics.js'
+import { gatherHubState } from './status.js'
 
 export interface ServeOptions {
   configFile: string
@@ -94,15 +98,22 @@ export async function serveHub(o: ServeOptions): Promise<{ host: string; port: n
     const listenFile = join(paths.state, 'listen.json')
     let ingest: { close(): Promise<void> } | undefined
     let maintenance: Periodic | undefined
+    let http: HttpSide | undefined
+    const counters = newCounters()
     try {
-      ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now })
+      ingest = await startIngest({ paths, getConfig: () => source.get().config, indexKey, log: o.log.child({ part: 'ingest' }), now: o.now, onOutcome: (svc, ok, s) => countIngest(counters, svc, ok, s) })
       maintenance = startMaintenance({ source, log: o.log, now: o.now })
-      await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid }) + '\n', 0o644)
+      if (config.http) {
+        const token = config.http.tokenFile ? await readToken(resolve(paths.root, config.http.tokenFile)) : undefined
+        http = await startHttp({ config: config.http, token, counters, log: o.log.child({ part: 'http' }), state: () => gatherHubState(source.get().paths, source.get().config, o.now()) })
+      }
+      await writeFileAtomic(listenFile, JSON.stringify({ host: config.listen.host, port, pid: process.pid, ...(http ? { http: { host: http.host, port: http.port } } : {}) }) + '\n', 0o644)
       o.log.info({ host: config.listen.host, port }, 'hub serving')
       const why = await Promise.race([o.stop ?? new Promise(() => {}), sig.promise])
       o.log.info({ why }, 'hub stopping')
     } finally {
       const stopping = maintenance?.close()
+      await http?.close()
       await door.close()
       await ingest?.close()
       await stopping

@@ -46,7 +46,12 @@ export interface ServiceState {
   alerts: string[]
   /** The newest check of its stored copy (`hub verify`, by hand or scheduled), or null when none was recorded. */
   verify: ServiceCheck | null
+  /** The newest generations (up to RECENT), oldest first, with their stored sizes: the size trend. */
+  recent: Array<{ generation: string; kind: string; accepted: string; bytes: number }>
 }
+
+/** How many of a service's newest generations its status shows for the size trend. */
+export const RECENT = 10
 
 /** What the retention side says about a service. */
 export interface RetentionState {
@@ -103,6 +108,7 @@ export function serviceState(name: string, everyMs: number, records: readonly Ge
     wantFull: retention.wantFull,
     alerts: retention.alerts,
     verify,
+    recent: records.slice(-RECENT).map(r => ({ generation: r.generation, kind: r.kind, accepted: r.accepted, bytes: totalBytes([r]) })),
   }
 }
 
@@ -203,6 +209,12 @@ async function retentionState(paths: HubPaths, config: HubConfig, service: strin
 
 /** Gathers and renders the hub's status. */
 export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): Promise<Output> {
+  const state = await gatherHubState(paths, config, now)
+  return { json: state, text: describeStatus(state) }
+}
+
+/** Gathers the hub's status from its books and state files (what `hub status`, the status page and /metrics show). */
+export async function gatherHubState(paths: HubPaths, config: HubConfig, now: Date): Promise<HubState> {
   const services: ServiceState[] = []
   const checks = await readVerifyState(paths)
   for (const name of Object.keys(config.services).sort()) {
@@ -219,5 +231,5 @@ export async function hubStatus(paths: HubPaths, config: HubConfig, now: Date): 
     store: { path: paths.store, freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize },
     verify: verifySummary(config.verify, checks, now),
   }
-  return { json: state, text: describeStatus(state) }
+  return state
 }

@@ -24,6 +24,8 @@ export interface IngestDeps {
   now: () => Date
   /** How often every incoming is rescanned besides the watcher (default 10 s; 0: never). */
   rescanMs?: number
+  /** Told of every arrival accepted or rejected, with how long it took (for metrics). */
+  onOutcome?: (service: string, ok: boolean, seconds: number) => void
 }
 
 export interface Ingest {
@@ -160,8 +162,10 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   if (removed) log.info({ removed }, 'removed leftover staging folders')
   const queue = serialQueue(async a => {
     try {
+      const t0 = Date.now()
       const r = await ingestArrival({ paths, config: deps.getConfig(), indexKey: deps.indexKey, log, now: deps.now }, a.service, a.folder)
       if (r.outcome === 'nothing') log.debug({ ...a }, 'no manifest (yet)')
+      else deps.onOutcome?.(a.service, r.outcome === 'accepted', (Date.now() - t0) / 1000)
     } catch (err) {
       log.error({ err, ...a }, 'ingest failed; the arrival stays in ingesting/ and is retried')
     }

@@ -76,10 +76,25 @@ export const HubPruneSchema = z.strictObject({
   every: duration.default(3_600_000),
 })
 
+/**
+ * The read-only web side of `hub serve`: the status page at `/`, Prometheus metrics at
+ * `/metrics`, the status as JSON at `/status.json`. Off when absent. Anywhere but loopback it
+ * needs a token (a file holding it, 0600): clients send `Authorization: Bearer TOKEN`, or basic
+ * auth with the token as password (what a browser prompts for).
+ */
+export const HubHttpSchema = z.strictObject({
+  host: host.default('127.0.0.1'),
+  port: port.default(8780),
+  /** A file (relative to the hub root, like keys/) holding the access token, mode 0600; required unless host is loopback. */
+  tokenFile: z.string().optional(),
+})
+
 export const HubConfigSchema = z.strictObject({
   /** The hub root (accounts/, store/, rejected/, state/); relative to this file's folder. */
   root: z.string().default('.'),
   listen: z.strictObject({ host: host.default('127.0.0.1'), port: port.default(2222) }).prefault({}),
+  /** The status page and metrics (absent: off). */
+  http: HubHttpSchema.optional(),
   keys: z.strictObject({ host: z.string().default('keys/host_ed25519'), index: z.string().default('keys/index_ed25519') }).prefault({}),
   rrsync: z.string().default('/usr/bin/rrsync'),
   limits: HubLimitsSchema.prefault({}),
@@ -97,6 +112,7 @@ export type HubConfig = z.output<typeof HubConfigSchema>
 export type HubService = z.output<typeof HubServiceSchema>
 export type Retention = z.output<typeof RetentionSchema>
 export type HubVerify = z.output<typeof HubVerifySchema>
+export type HubHttp = z.output<typeof HubHttpSchema>
 
 /** One service's retention: the hub's rules, the service's overrides, and its cadence (`every`, ms). */
 export interface RetentionPolicy extends Retention {

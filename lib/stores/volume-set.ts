@@ -196,7 +196,7 @@ export class VolumeSetReader implements StoreReader {
       return { file, done: async () => {} }
     }
     const file = join(this.work, `piece-${label}-${Date.now()}-${Math.random().toString(16).slice(2)}`)
-    await extractFromIso(source, `/${path}`, file)
+    await extractFromIso(source, `/${path}`, file, { durable: false })
     return { file, done: () => fs.rm(file, { force: true }) }
   }
 

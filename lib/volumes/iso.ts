@@ -269,9 +269,10 @@ export function extractArgs(image: string, pathInIso: string, dest: string): str
 /**
  * Streams one file (`/path/in/iso`) out of an image to `dest` (which must not exist). xorriso
  * checks the file's recorded MD5 while copying; a mismatch leaves nothing at `dest` and
- * throws HASH_MISMATCH naming the file and the image.
+ * throws HASH_MISMATCH naming the file and the image. `durable: false` skips the fsync (for
+ * a temp copy that is read once and removed).
  */
-export async function extractFromIso(image: string, pathInIso: string, dest: string): Promise<{ bytes: number }> {
+export async function extractFromIso(image: string, pathInIso: string, dest: string, o: { durable?: boolean } = {}): Promise<{ bytes: number }> {
   if (!pathInIso.startsWith('/') || pathInIso.split('/').includes('..')) throw new RoostError('NAME_INVALID', `'${pathInIso}' must be an absolute path inside the image, without '..'`)
   await mustExist(image)
   const target = resolve(dest)
@@ -283,7 +284,7 @@ export async function extractFromIso(image: string, pathInIso: string, dest: str
     if (/does not match recorded MD5|No MD5 recorded/i.test(r.stderr)) throw new RoostError('HASH_MISMATCH', `${pathInIso} in ${image} does not match its recorded MD5`, { hint: 'the image is damaged: repair it with par2 or use another copy' })
     if (r.exitCode !== 0) throw new RoostError('TOOL_FAILED', `xorriso could not extract ${pathInIso} from ${image}`, { hint: lastLines(r.stderr) })
     const { size } = await fs.stat(tmp)
-    await fsyncPath(tmp)
+    if (o.durable !== false) await fsyncPath(tmp)
     await linkNew(tmp, target)
     return { bytes: size }
   } finally {

@@ -85,7 +85,7 @@ export async function readDiscFile(v: VolumeSource, name: string, max: number): 
   }
   const tmp = join(tmpdir(), `roost-disc-${randomBytes(6).toString('hex')}`)
   try {
-    await extractFromIso(v.path, `/${name}`, tmp)
+    await extractFromIso(v.path, `/${name}`, tmp, { durable: false })
     const st = await fs.stat(tmp)
     if (st.size > max) throw new RoostError('VERIFY_FAILED', `${name} on ${v.label} is larger than ${max} bytes`)
     return await fs.readFile(tmp)

@@ -167,48 +167,46 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     const n = await roost(['mirror', 'burn', notOurs, '--drive', `stdio:${target}2`])
     t.equal(n.exitCode, 2, 'an image that is not a roost disc is refused')
   })
-})
 
-t.test('bad usage: unknown media, a size not in sectors, --verify with --media', async t => {
-  const w = await makeVolumesWorld(t.testdir(), { largeBytes: 4096 })
-  for (const media of ['floppy', '1000000', '100K']) {
-    const r = await roost(['mirror', 'volumes', '--media', media, '--out', join(w.dir, 'o'), '--config', w.config])
-    t.equal(r.exitCode, 2, `--media ${media}: ${r.stderr.trim()}`)
-  }
-  const r = await roost(['mirror', 'volumes', '--media', 'dvd', '--verify', w.dir, '--config', w.config])
-  t.equal(r.exitCode, 2)
-  const one = await roost(['mirror', 'volumes', '--media', 'cd', '--out', join(w.dir, 'cd'), '--config', w.config, '--json'])
-  t.equal(one.exitCode, 0, one.stderr)
-  const j = JSON.parse(one.stdout)
-  t.equal(j.volumes.length, 1, 'a small tree is one CD')
-  t.equal(j.capacity, MEDIA.cd)
-  t.notOk(j.parity.survivesDiscLoss, 'one disc cannot survive its own loss')
-  t.equal(j.parity.redundancyPercent >= 10, true, 'but carries 10% parity against damage')
-})
-
-t.test('a volumes run killed with SIGKILL leaves nothing recorded; the next run clears its remains and makes the set', async t => {
-  const w = await makeVolumesWorld(t.testdir())
-  const out = join(w.dir, 'discs')
-  const child = spawn(process.execPath, [ROOST, 'mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config], { detached: true, stdio: 'ignore' })
-  const exited = new Promise(r => child.on('exit', r))
-  // wait until it is writing images, then kill it and everything it started
-  const writing = await waitFor(async () => {
-    for (const name of await fs.readdir(out).catch(() => [] as string[])) {
-      const files = await fs.readdir(join(out, name)).catch(() => [] as string[])
-      if (files.includes('.unfinished') && files.some(f => f.endsWith('.tmp') || f.endsWith('.iso'))) return name
+  t.test('a volumes run killed with SIGKILL leaves nothing recorded; the next run clears its remains and makes the set', async t => {
+    const out = join(w.dir, 'discs-killed')
+    const recorded = await fs.readdir(join(w.root, 'state', 'sets'))
+    const child = spawn(process.execPath, [ROOST, 'mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config], { detached: true, stdio: 'ignore' })
+    const exited = new Promise(r => child.on('exit', r))
+    // wait until it is writing images, then kill it and everything it started
+    const writing = await waitFor(async () => {
+      for (const name of await fs.readdir(out).catch(() => [] as string[])) {
+        const files = await fs.readdir(join(out, name)).catch(() => [] as string[])
+        if (files.includes('.unfinished') && files.some(f => f.endsWith('.tmp') || f.endsWith('.iso'))) return name
+      }
+      return undefined
+    }, 60_000, 'the run to write an image')
+    process.kill(-child.pid!, 'SIGKILL')
+    await exited
+    t.ok(await fs.stat(join(out, writing, '.unfinished')).then(() => true, () => false), 'the killed run left its folder marked unfinished')
+    t.same(await fs.readdir(join(w.root, 'state', 'sets')), recorded, 'and recorded no set')
+    const again = await roost(['mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config, '--json'])
+    t.equal(again.exitCode, 0, again.stderr)
+    const r = JSON.parse(again.stdout)
+    t.equal(r.set, writing, 'the set id is reused')
+    t.same((await fs.readdir(out)).sort(), [writing], 'no staging or half-written set is left')
+    t.notOk((await fs.readdir(join(out, writing))).some(f => f.startsWith('.')), 'no marker or temp file in the set')
+    const v = await roost(['mirror', 'volumes', '--verify', out, '--config', w.config])
+    t.equal(v.exitCode, 0, v.stdout + v.stderr)
+  })
+  t.test('bad usage: unknown media, a size not in sectors, --verify with --media; a one-CD set', async t => {
+    for (const media of ['floppy', '1000000', '100K']) {
+      const b = await roost(['mirror', 'volumes', '--media', media, '--out', join(w.dir, 'o'), '--config', w.config])
+      t.equal(b.exitCode, 2, `--media ${media}: ${b.stderr.trim()}`)
     }
-    return undefined
-  }, 60_000, 'the run to write an image')
-  process.kill(-child.pid!, 'SIGKILL')
-  await exited
-  t.ok(await fs.stat(join(out, writing, '.unfinished')).then(() => true, () => false), 'the killed run left its folder marked unfinished')
-  t.same(await fs.readdir(join(w.root, 'state', 'sets')).catch(() => []), [], 'and recorded no set')
-  const again = await roost(['mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config, '--json'])
-  t.equal(again.exitCode, 0, again.stderr)
-  const r = JSON.parse(again.stdout)
-  t.equal(r.set, writing, 'the set id is reused')
-  t.same((await fs.readdir(out)).sort(), [writing], 'no staging or half-written set is left')
-  t.notOk((await fs.readdir(join(out, writing))).some(f => f.startsWith('.')), 'no marker or temp file in the set')
-  const v = await roost(['mirror', 'volumes', '--verify', out, '--config', w.config])
-  t.equal(v.exitCode, 0, v.stdout + v.stderr)
+    const both = await roost(['mirror', 'volumes', '--media', 'dvd', '--verify', w.dir, '--config', w.config])
+    t.equal(both.exitCode, 2)
+    const one = await roost(['mirror', 'volumes', '--media', 'cd', '--out', join(w.dir, 'cd'), '--config', w.config, '--json'])
+    t.equal(one.exitCode, 0, one.stderr)
+    const j = JSON.parse(one.stdout)
+    t.equal(j.volumes.length, 1, 'the whole tree is one CD')
+    t.equal(j.capacity, MEDIA.cd)
+    t.notOk(j.parity.survivesDiscLoss, 'one disc cannot survive its own loss')
+    t.ok(j.parity.redundancyPercent >= 10, 'but carries 10% parity against damage')
+  })
 })
