@@ -8,6 +8,7 @@
  * - `prune`: every service's retention (`roost hub prune`, holding the store lock), every
  *   `prune.every`, first at start: archives kept after `hub reset` expire by time, also when
  *   no new generation arrives to trigger retention.
+ * - `alerts`: the alert check (hub/alert-task.ts) every `alerts.every`; off without `alerts`.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +20,7 @@ import { planPeriodic } from './schedule.js'
 import { lastRunStart, readVerifyState } from './verify-record.js'
 import { verifyHub } from './verify-run.js'
 import { pruneHub, type PruneReport } from './retention/command.js'
+import { checkAlerts } from './alert-task.js'
 
 export interface MaintenanceOptions {
   source: ConfigSource
@@ -73,6 +75,24 @@ function pruneTask(o: MaintenanceOptions): PeriodicTask {
   }
 }
 
+function alertTask(o: MaintenanceOptions): PeriodicTask {
+  const log = o.log.child({ part: 'alerts' })
+  return {
+    name: 'alerts',
+    async plan(now, ranAt) {
+      return planPeriodic({ every: o.source.get().config.alerts?.every, recorded: null, ranAt, now })
+    },
+    async run() {
+      try {
+        const { config, paths } = o.source.get()
+        await checkAlerts({ config, paths, now: o.now(), log })
+      } catch (err) {
+        log.error({ err }, 'alert check failed; the next check tries again')
+      }
+    },
+  }
+}
+
 /** How old a restore-test scratch folder must be before serve takes it for a killed drill's. */
 const STALE_SCRATCH_MS = 24 * 3600_000
 
@@ -96,7 +116,7 @@ export async function removeStaleScratch(stateDir: string, now: Date, log: Logge
 /** Starts the scheduled verification and the retention pass. `close` stops both and waits for a running one. */
 export function startMaintenance(o: MaintenanceOptions): Periodic {
   void removeStaleScratch(o.source.get().paths.state, o.now(), o.log)
-  const tasks = [startPeriodic(verifyTask(o), o), startPeriodic(pruneTask(o), o)]
+  const tasks = [startPeriodic(verifyTask(o), o), startPeriodic(pruneTask(o), o), startPeriodic(alertTask(o), o)]
   return {
     async close() {
       await Promise.all(tasks.map(t => t.close()))

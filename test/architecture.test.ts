@@ -16,6 +16,7 @@ const HOMES: Record<string, string[]> = {
   'pino-pretty': ['lib/log.ts'],
   'js-yaml': ['lib/config/load.ts'],
   'node-cron': ['spoke/'],
+  nodemailer: ['lib/mail.ts'],
 }
 
 async function sources(dir: string): Promise<string[]> {

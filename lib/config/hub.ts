@@ -89,12 +89,52 @@ export const HubHttpSchema = z.strictObject({
   tokenFile: z.string().optional(),
 })
 
+/**
+ * Alerts from `hub serve`: checked every `every`; each alert is sent once when it opens, again
+ * every `remind` while it stays open, and once more when it resolves; by every channel given.
+ */
+export const HubAlertsSchema = z.strictObject({
+  every: duration.default(60_000),
+  remind: duration.default(86_400_000),
+  /** Alert when the store's file system has less free space than this. */
+  diskFree: size.default(10 * 1024 ** 3),
+  /** Alert when a mirror is further behind than this. */
+  mirrorLag: duration.default(2 * 86_400_000),
+  /**
+   * The ransomware canary: alert when a generation's stored size is more than `sizeJump` times
+   * (or less than 1/`sizeJump` of) the median of the service's earlier ones of its kind, or when
+   * it compresses much worse than they did (stored/tar ratio up by more than `compressJump`).
+   */
+  sizeJump: z.number().min(1.5).max(1000).default(4),
+  compressJump: z.number().min(0.05).max(1).default(0.3),
+  /** A program to run (argv, no shell) per alert: ROOST_ALERT_* in its environment, the alert as JSON on stdin. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** POST the alert as JSON to this URL. */
+  webhook: z.strictObject({ url: z.url(), timeout: duration.default(10_000) }).optional(),
+  /** Mail the alert through this SMTP server. */
+  mail: z
+    .strictObject({
+      host,
+      port: port.default(25),
+      /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      user: z.string().optional(),
+      /** A file (relative to the hub root) holding the SMTP password, 0600. */
+      passwordFile: z.string().optional(),
+      from: z.string().min(3),
+      to: z.array(z.string().min(3)).min(1),
+    })
+    .optional(),
+})
+
 export const HubConfigSchema = z.strictObject({
   /** The hub root (accounts/, store/, rejected/, state/); relative to this file's folder. */
   root: z.string().default('.'),
   listen: z.strictObject({ host: host.default('127.0.0.1'), port: port.default(2222) }).prefault({}),
   /** The status page and metrics (absent: off). */
   http: HubHttpSchema.optional(),
+  /** Alerts (absent: none sent; conditions still show in `hub status` and on the page). */
+  alerts: HubAlertsSchema.optional(),
   keys: z.strictObject({ host: z.string().default('keys/host_ed25519'), index: z.string().default('keys/index_ed25519') }).prefault({}),
   rrsync: z.string().default('/usr/bin/rrsync'),
   limits: HubLimitsSchema.prefault({}),
@@ -113,6 +153,7 @@ export type HubService = z.output<typeof HubServiceSchema>
 export type Retention = z.output<typeof RetentionSchema>
 export type HubVerify = z.output<typeof HubVerifySchema>
 export type HubHttp = z.output<typeof HubHttpSchema>
+export type HubAlerts = z.output<typeof HubAlertsSchema>
 
 /** One service's retention: the hub's rules, the service's overrides, and its cadence (`every`, ms). */
 export interface RetentionPolicy extends Retention {

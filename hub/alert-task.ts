@@ -1,0 +1,69 @@
+/**
+ * The alert check `hub serve` runs every `alerts.every` (hub/maintenance.ts): gathers the
+ * hub's state and each service's recent sizes (stored bytes from the books, the tar's size
+ * from each manifest, for the canary), works out what holds, sends what is due, and keeps the
+ * open alerts in state/alerts.json (written atomically after the sends).
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import type { Logger } from '../lib/log.js'
+import type { HubConfig, HubPaths } from '../lib/config/hub.js'
+import { readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
+import { parseManifest } from '../lib/formats/manifest.js'
+import { MANIFEST } from '../lib/layout.js'
+import { gatherHubState } from './status.js'
+import { readServiceBooks, totalBytes } from './books.js'
+import { applyAlerts, conditions, planAlerts, type AlertBook, type CanarySample } from './alerts.js'
+import { deliver } from './alert-send.js'
+
+/** Generations per service the canary compares. */
+const CANARY_WINDOW = 12
+
+export function alertsFile(paths: HubPaths): string {
+  return join(paths.state, 'alerts.json')
+}
+
+export async function readAlertBook(paths: HubPaths, log: Logger): Promise<AlertBook> {
+  const text = await readIfExists(alertsFile(paths))
+  if (!text) return { open: {} }
+  try {
+    const b = JSON.parse(text) as AlertBook
+    if (b && typeof b.open === 'object' && b.open) return b
+  } catch {
+    // fall through
+  }
+  log.warn({ file: alertsFile(paths) }, 'state/alerts.json is unreadable; starting with no open alerts')
+  return { open: {} }
+}
+
+async function canarySamples(paths: HubPaths, service: string): Promise<CanarySample[]> {
+  const records = (await readServiceBooks(paths, service)).slice(-CANARY_WINDOW)
+  const out: CanarySample[] = []
+  for (const r of records) {
+    const text = await fs.readFile(join(paths.store, service, r.generation, MANIFEST), 'utf8').catch(() => undefined)
+    if (!text) continue
+    try {
+      out.push({ generation: r.generation, kind: r.kind, stored: totalBytes([r]) - (r.files[MANIFEST]?.bytes ?? 0), tar: parseManifest(text).counts.bytes })
+    } catch {
+      // a manifest that does not parse is the store check's business
+    }
+  }
+  return out
+}
+
+/** One check: returns the events it tried and whether each was sent. */
+export async function checkAlerts(o: { config: HubConfig; paths: HubPaths; now: Date; log: Logger }): Promise<Array<{ key: string; state: string; sent: boolean }>> {
+  const cfg = o.config.alerts
+  if (!cfg) return []
+  const state = await gatherHubState(o.paths, o.config, o.now)
+  const canaries: Record<string, CanarySample[]> = {}
+  for (const s of state.services) canaries[s.name] = await canarySamples(o.paths, s.name)
+  const book = await readAlertBook(o.paths, o.log)
+  const seen = Object.fromEntries(state.services.map(s => [s.name, book.seen?.[s.name] ?? o.now.toISOString()]))
+  const current = conditions(state, cfg, canaries, seen)
+  const events = planAlerts(book, current, o.now, cfg.remind)
+  const results = []
+  for (const e of events) results.push({ ...e, sent: await deliver(cfg, o.paths.root, e, o.now, o.log) })
+  await writeFileAtomic(alertsFile(o.paths), JSON.stringify(applyAlerts(book, current, results, o.now, seen), null, 2) + '\n', 0o600)
+  return results.map(r => ({ key: r.alert.key, state: r.state, sent: r.sent }))
+}
