@@ -9,6 +9,7 @@
 import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
+import { tmpdir } from 'node:os'
 import { z } from 'zod'
 import { execa } from 'execa'
 import { dumpYaml, loadConfig } from '../../lib/config/load.js'
@@ -105,10 +106,18 @@ async function setPreHook(config: string, hook: HookSpec): Promise<void> {
 }
 
 t.test('dumps a PostgreSQL cluster through roost and restores every row into a new cluster', async t => {
-  const dir = t.testdir()
+  // not t.testdir(): tap removes that before the teardown runs, while the server (and the hub)
+  // may still be writing into it; stop them first, then remove the folder
+  const dir = await fs.mkdtemp(join(tmpdir(), 'roost-pg-'))
+  let pg: PgCluster | undefined
+  let w: Awaited<ReturnType<typeof startSpokeWorld>> | undefined
+  t.teardown(async () => {
+    await pg?.remove()
+    await w?.stop()
+    await fs.rm(dir, { recursive: true, force: true })
+  })
   const pgDir = join(dir, 'pg')
-  let pg = await startPostgres(pgDir)
-  t.teardown(() => pg.remove())
+  pg = await startPostgres(pgDir)
   await pg.psql(SETUP)
   await pg.psql(SHOP, 'shop')
   await pg.psql(NOTES_SQL, NOTES)
@@ -118,12 +127,11 @@ t.test('dumps a PostgreSQL cluster through roost and restores every row into a n
   await fs.mkdir(dumps)
   const env = { ...pg.env, DUMP_DIR: dumps }
   const pre: HookSpec = { name: 'pg-dump', run: [DUMP_HOOK], timeout: '2m', env }
-  const w = await startSpokeWorld(join(dir, 'world'), {
+  w = await startSpokeWorld(join(dir, 'world'), {
     service: 'pg',
     sources: [dumps],
     hooks: { pre: [pre], restore: [{ name: 'pg-restore', run: [RESTORE_HOOK], timeout: '2m', env }] },
   })
-  t.teardown(() => w.stop())
 
   const full = await w.run(['--kind', 'full'])
   t.equal(full.r.exitCode, 0, full.r.stderr)
