@@ -6,6 +6,7 @@
  * it no longer lists. A sync cut anywhere leaves the last published tree intact; the next
  * one rolls an interrupted publish forward and resumes cut transfers.
  */
+import { progress } from '../lib/progress.js'
 import { promises as fs } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Logger } from '../lib/log.js'
@@ -103,9 +104,15 @@ async function prepare(config: MirrorConfig, paths: MirrorPaths, log: Logger): P
 /** Stage one (fetch, verify, install, repair), the commit point (publish), then removals. */
 async function carryOut(c: FetchContext, plan: SyncPlan, incoming: { tree: Tree; signed: SignedTree }, key: PublicKey, paths: MirrorPaths): Promise<{ bytes: number; repaired: string[] }> {
   let bytes = 0
-  for (const g of plan.fetch) {
-    await fetchGeneration(c, g, entryOf(incoming.tree, g))
-    bytes += Object.values(entryOf(incoming.tree, g).files).reduce((n, f) => n + f.bytes, 0)
+  const shown = progress('sync')
+  try {
+    for (const [i, g] of plan.fetch.entries()) {
+      shown.update(`${g.service}/${g.generation}, generation`, i + 1, plan.fetch.length, 'items')
+      await fetchGeneration(c, g, entryOf(incoming.tree, g))
+      bytes += Object.values(entryOf(incoming.tree, g).files).reduce((n, f) => n + f.bytes, 0)
+    }
+  } finally {
+    shown.end()
   }
   const repaired = await recheck(c, plan, incoming.tree)
   await publishTree(paths.staging, paths.store, incoming.signed, key, c.log)

@@ -40,6 +40,7 @@ import { README_PER_DISC, renderDiscReadme, type ReadmeGeneration, type ReadmeIn
 import type { PlanFile } from '../lib/volumes/plan.js'
 import { ensureDir, fsyncPath } from '../lib/fsx/atomic.js'
 import { acquireLock } from './lock.js'
+import { progress } from '../lib/progress.js'
 import { readSets, recordSet } from './sets.js'
 
 export interface VolumesOptions {
@@ -157,6 +158,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
     })
     const staging = join(out, `.${set}.staging`)
     let done = false
+    const shown = progress('volumes')
     try {
       await fs.writeFile(join(dir, UNFINISHED), `roost mirror volumes (pid ${process.pid}) is writing set ${set}; a folder left with this file was cut short and is removed by the next run\n`)
       await fs.rm(staging, { recursive: true, force: true })
@@ -173,10 +175,14 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
         }
       }
       const pieces: CatalogPiece[] = []
+      const totalBytes = files.reduce((n, f) => n + f.bytes, 0)
+      let staged = 0
       for (const f of files) {
         const list = (byFile.get(storePath(f)) ?? []).sort((a, b) => a.index - b.index)
         const targets = list.map(p => ({ offset: p.offset, bytes: p.bytes, dest: join(staging, labels[p.volume - 1]!, piecePath({ ...f, index: p.index, count: p.count })) }))
         const r = await splitFile(join(paths.store, f.service, f.generation, f.name), targets, { bytes: f.bytes, sha256: f.sha256 })
+        staged += f.bytes
+        shown.update(`${set}: staging`, staged, totalBytes)
         list.forEach((p, i) => pieces.push({ service: f.service, generation: f.generation, name: f.name, fileBytes: f.bytes, fileSha256: f.sha256, index: p.index, count: p.count, volume: p.volume, offset: p.offset, bytes: p.bytes, sha256: r.parts[i]!.sha256 }))
       }
       const stageMs = Date.now() - t0
@@ -184,6 +190,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
       // 4. parity over the data of every disc
       const t1 = Date.now()
       for (const l of labels) await fs.mkdir(join(staging, l), { recursive: true })
+      shown.update(`${set}: par2 over`, totalBytes, undefined)
       await createParity(staging, labels, sp.parity, PARITY_NAME)
       const parityMs = Date.now() - t1
       log.info({ set, ms: parityMs, recoveryBlocks: sp.parity.recoveryBlocks }, 'volumes: parity made')
@@ -206,6 +213,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
       const volumes: VolumeImage[] = []
       for (const [i, label] of labels.entries()) {
         const disc = join(staging, label)
+        shown.update(`${set}: image`, i + 1, n, 'items')
         await fs.writeFile(join(disc, VOLUME_FILE), `${label}\n`)
         for (const [name, body] of common) await fs.writeFile(join(disc, name), body)
         const iso = await buildIso(disc, join(dir, `${label}${ISO_SUFFIX}`), label, { capacity: media.capacity })
@@ -227,6 +235,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
         ms: { stage: stageMs, parity: parityMs, iso: Date.now() - t2, total: Date.now() - started },
       }
     } finally {
+      shown.end()
       await fs.rm(staging, { recursive: true, force: true })
       if (!done) await fs.rm(dir, { recursive: true, force: true })
     }

@@ -14,6 +14,7 @@ import { createArgs, listArgs, ListingCounter, TAR_CREATE_OK } from '../lib/tar.
 import { HashSink, fanOut } from '../lib/fsx/hash.js'
 import { spawnStream, tailCollector, checkExit } from '../lib/proc/run.js'
 import { startChild } from '../lib/proc/pipe.js'
+import { progress } from '../lib/progress.js'
 import { ARCHIVE, ENCRYPTED_ARCHIVE } from '../lib/layout.js'
 import { compressArgs } from '../lib/zstd.js'
 import { encryptArgs } from '../lib/age.js'
@@ -97,8 +98,13 @@ export async function makeArchive(o: ArchiveOptions, log: Logger): Promise<Archi
   const plain = new HashSink()
   const out = encrypted ? sealedOutput(path, o.recipients!) : plainOutput(path)
   out.finished.catch(() => {}) // awaited below; avoid an unhandled rejection meanwhile
+  const shown = progress('archive')
+  const ticker = setInterval(() => shown.update('tar', plain.bytes), 250)
   try {
     await fanOut(tar.stdout!, [plain, out.input, listing.stdin!])
+    clearInterval(ticker)
+    shown.update('tar', plain.bytes)
+    shown.end()
     const result = await tar
     checkExit('tar', result, tarStderr(), { code: 'TAR_FAILED', okCodes: TAR_CREATE_OK, what: 'tar (making the archive)' })
     await listing.done
@@ -107,6 +113,8 @@ export async function makeArchive(o: ArchiveOptions, log: Logger): Promise<Archi
     await fsyncPath(path)
     return { path, sha256: d.sha256, bytes: d.bytes, counts: { ...counter.counts, bytes: plain.bytes }, encrypted, tarExit: result.exitCode ?? 0, ms: Date.now() - start }
   } catch (err) {
+    clearInterval(ticker)
+    shown.end()
     tar.kill('SIGKILL')
     listing.kill()
     out.kill()

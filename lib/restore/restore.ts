@@ -9,6 +9,7 @@
  * removed and the target is as it was.
  */
 import { removeTree } from '../fsx/atomic.js'
+import { progress } from '../progress.js'
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -124,16 +125,22 @@ function expectationsFor(link: VerifiedLink, label: string, expected: Record<str
  */
 async function eachFetchedLink(o: Pick<ReplayOptions, 'reader' | 'service' | 'chain'>, fn: (link: VerifiedLink, fetched: FetchedGeneration, label: string) => Promise<number>): Promise<number> {
   let bytes = 0
-  for (const link of o.chain) {
-    const label = `${o.service}/${link.generation}`
-    const fetched = await o.reader.fetch(o.service, link.generation)
-    try {
-      const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
-      if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while it was read`, { hint: 'the source changed under the restore or check; run it again' })
-      bytes += await fn(again, fetched, label)
-    } finally {
-      await fetched.cleanup()
+  const shown = progress('restore')
+  try {
+    for (const [i, link] of o.chain.entries()) {
+      const label = `${o.service}/${link.generation}`
+      shown.update(`${label}, link`, i + 1, o.chain.length, 'items')
+      const fetched = await o.reader.fetch(o.service, link.generation)
+      try {
+        const again = await verifiedLink(fetched, o.reader, o.service, link.generation)
+        if (!again.bytes.equals(link.bytes)) throw new RoostError('MANIFEST_INVALID', `${label}: the manifest changed while it was read`, { hint: 'the source changed under the restore or check; run it again' })
+        bytes += await fn(again, fetched, label)
+      } finally {
+        await fetched.cleanup()
+      }
     }
+  } finally {
+    shown.end()
   }
   return bytes
 }

@@ -5,7 +5,7 @@
  * a file. The --new-only flow is in volumes-new-only.test.ts.
  */
 import t from 'tap'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { promises as fs, openSync, writeSync, closeSync, fstatSync } from 'node:fs'
 import { join } from 'node:path'
 import { roost, ROOST, waitFor } from '../helpers/roost.js'
@@ -208,5 +208,11 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     t.equal(j.capacity, MEDIA.cd)
     t.notOk(j.parity.survivesDiscLoss, 'one disc cannot survive its own loss')
     t.ok(j.parity.redundancyPercent >= 10, 'but carries 10% parity against damage')
+    t.notMatch(one.stderr, /\x1b\[K|staging/, 'no progress drawn when stderr is not a terminal')
+    // on a terminal (a real pty made by util-linux script): the progress line is drawn and ended
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${ROOST} mirror volumes --media cd --out ${join(w.dir, 'cd-tty')} --config ${w.config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 120_000 })
+    t.equal(tty.status, 0, tty.stdout.slice(-500))
+    t.match(tty.stdout, /\r\x1b\[Kvolumes: \d{4}W\d{2}[B-Z]?: staging [\d.]+ \w+ of [\d.]+ \w+ \(100%\)/, 'staging progress')
+    t.match(tty.stdout, /volumes: \d{4}W\d{2}[B-Z]?: image 1 of 1 \(100%\)/, 'image progress')
   })
 })
