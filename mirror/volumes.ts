@@ -18,7 +18,6 @@
  * the images.
  */
 import { promises as fs } from 'node:fs'
-import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import type { Logger } from '../lib/log.js'
 import { RoostError } from '../lib/errors.js'
@@ -39,6 +38,7 @@ import { ISO_SUFFIX, INDEX_KEY_FILE, PARITY_NAME, PIECES_FILE, README_FILE, SUMS
 import { README_PER_DISC, renderDiscReadme, type ReadmeGeneration, type ReadmeInput } from '../lib/volumes/readme.js'
 import type { PlanFile } from '../lib/volumes/plan.js'
 import { ensureDir, fsyncPath } from '../lib/fsx/atomic.js'
+import { sha256Hex } from '../lib/fsx/hash.js'
 import { acquireLock } from './lock.js'
 import { progress } from '../lib/progress.js'
 import { readSets, recordSet } from './sets.js'
@@ -86,13 +86,26 @@ interface SetFile extends PlanFile {
   key: string
 }
 
-/** What each generation of the tree builds on, from its stored manifest. */
-async function readLinks(store: string, tree: Tree): Promise<Map<string, ChainLink & { encrypted: boolean }>> {
-  const out = new Map<string, ChainLink & { encrypted: boolean }>()
-  for (const { service, generation, entry } of treeGenerations(tree)) {
-    const path = join(store, service, generation, MANIFEST)
-    const m = parseManifest(await fs.readFile(path, 'utf8'), path)
-    out.set(`${service}/${generation}`, { generation, kind: m.kind, base: m.base, parent: m.parent, encrypted: ENCRYPTED_ARCHIVE in entry.files })
+type Link = ChainLink & { encrypted: boolean }
+
+/**
+ * What the set's generations build on, back to their fulls, from the stored manifests: only
+ * the chains that `start` (`service/generation` keys) reach are read.
+ */
+async function readLinks(store: string, tree: Tree, start: Iterable<string>): Promise<Map<string, Link>> {
+  const out = new Map<string, Link>()
+  for (const first of start) {
+    for (let key: string | null = first; key && !out.has(key); ) {
+      const [service, generation] = key.split('/') as [string, string]
+      const entry = tree.services[service]?.generations[generation]
+      if (!entry) break
+      const path = join(store, service, generation, MANIFEST)
+      const m = parseManifest(await fs.readFile(path, 'utf8'), path)
+      const link: Link = { generation, kind: m.kind, base: m.base, parent: m.parent, encrypted: ENCRYPTED_ARCHIVE in entry.files }
+      out.set(key, link)
+      const next = dependsOn(link)
+      key = next ? `${service}/${next}` : null
+    }
   }
   return out
 }
@@ -120,16 +133,19 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
       if (o.newOnly) return { ...base, ms: { ...base.ms, total: Date.now() - started } }
       throw new RoostError('USAGE', `the published tree (serial ${tree.serial}) holds no files`, { hint: 'run roost mirror sync once the hub has accepted a generation' })
     }
-    const links = await readLinks(paths.store, tree)
+    const dataBytes = files.reduce((n, f) => n + f.bytes, 0)
     const inSet = new Set(files.map(f => `${f.service}/${f.generation}`))
+    const links = await readLinks(paths.store, tree, inSet)
+    const genHolder = new Map<string, string>() // generation key → an earlier set holding its files
+    for (const f of all) {
+      const set = held.get(f.key)
+      if (set) genHolder.set(`${f.service}/${f.generation}`, set)
+    }
     const requires = new Set<string>()
     for (const key of inSet) {
       const [service] = key.split('/') as [string]
-      const need = closure([key.slice(service.length + 1)], g => links.get(`${service}/${g}`))
-      for (const g of need) {
-        const k = `${service}/${g}`
-        if (inSet.has(k)) continue
-        const holder = all.filter(f => `${f.service}/${f.generation}` === k).map(f => held.get(f.key)).find(Boolean)
+      for (const g of closure([key.slice(service.length + 1)], g => links.get(`${service}/${g}`))) {
+        const holder = inSet.has(`${service}/${g}`) ? undefined : genHolder.get(`${service}/${g}`)
         if (holder) requires.add(holder)
       }
     }
@@ -175,14 +191,13 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
         }
       }
       const pieces: CatalogPiece[] = []
-      const totalBytes = files.reduce((n, f) => n + f.bytes, 0)
       let staged = 0
       for (const f of files) {
         const list = (byFile.get(storePath(f)) ?? []).sort((a, b) => a.index - b.index)
         const targets = list.map(p => ({ offset: p.offset, bytes: p.bytes, dest: join(staging, labels[p.volume - 1]!, piecePath({ ...f, index: p.index, count: p.count })) }))
         const r = await splitFile(join(paths.store, f.service, f.generation, f.name), targets, { bytes: f.bytes, sha256: f.sha256 })
         staged += f.bytes
-        shown.update(`${set}: staging`, staged, totalBytes)
+        shown.update(`${set}: staging`, staged, dataBytes)
         list.forEach((p, i) => pieces.push({ service: f.service, generation: f.generation, name: f.name, fileBytes: f.bytes, fileSha256: f.sha256, index: p.index, count: p.count, volume: p.volume, offset: p.offset, bytes: p.bytes, sha256: r.parts[i]!.sha256 }))
       }
       const stageMs = Date.now() - t0
@@ -190,7 +205,7 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
       // 4. parity over the data of every disc
       const t1 = Date.now()
       for (const l of labels) await fs.mkdir(join(staging, l), { recursive: true })
-      shown.update(`${set}: par2 over`, totalBytes, undefined)
+      shown.update(`${set}: par2 over`, dataBytes, undefined)
       await createParity(staging, labels, sp.parity, PARITY_NAME)
       const parityMs = Date.now() - t1
       log.info({ set, ms: parityMs, recoveryBlocks: sp.parity.recoveryBlocks }, 'volumes: parity made')
@@ -227,7 +242,6 @@ export async function makeVolumes(config: MirrorConfig, paths: MirrorPaths, o: V
       await fs.rm(join(dir, UNFINISHED))
       await fsyncPath(dir)
       done = true
-      const dataBytes = files.reduce((s, f) => s + f.bytes, 0)
       return {
         ...base, made: true, set, dir, requires: catalog.requires, files: files.length, generations: inSet.size, dataBytes,
         lowerBound: Math.max(1, Math.ceil(dataBytes / media.capacity)), volumes,
@@ -257,7 +271,7 @@ async function removeUnfinished(out: string, log: Logger): Promise<void> {
   }
 }
 
-function readmeGeneration(key: string, links: Map<string, ChainLink & { encrypted: boolean }>): ReadmeGeneration {
+function readmeGeneration(key: string, links: Map<string, Link>): ReadmeGeneration {
   const [service, generation] = key.split('/') as [string, string]
   const l = links.get(key)!
   return { service, generation, kind: l.kind, dependsOn: dependsOn(l), encrypted: l.encrypted }
@@ -267,8 +281,4 @@ function readmeGeneration(key: string, links: Map<string, ChainLink & { encrypte
 function piecesList(pieces: readonly CatalogPiece[], labels: readonly string[]): string {
   const sorted = [...pieces].sort((a, b) => (storePath(a) < storePath(b) ? -1 : storePath(a) > storePath(b) ? 1 : a.index - b.index))
   return sorted.map(p => `${labels[p.volume - 1]} ${piecePath(p)} ${storePath(p)} ${p.offset} ${p.bytes} ${p.sha256}\n`).join('')
-}
-
-function sha256Hex(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex')
 }
