@@ -12,7 +12,7 @@ import { readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { parseManifest } from '../lib/formats/manifest.js'
 import { MANIFEST } from '../lib/layout.js'
 import { gatherHubState } from './status.js'
-import { readServiceBooks, totalBytes } from './books.js'
+import { readServiceBooks, recordBytes } from './books.js'
 import { applyAlerts, conditions, planAlerts, type AlertBook, type CanarySample } from './alerts.js'
 import { deliver } from './alert-send.js'
 
@@ -43,7 +43,7 @@ async function canarySamples(paths: HubPaths, service: string): Promise<CanarySa
     const text = await fs.readFile(join(paths.store, service, r.generation, MANIFEST), 'utf8').catch(() => undefined)
     if (!text) continue
     try {
-      out.push({ generation: r.generation, kind: r.kind, stored: totalBytes([r]) - (r.files[MANIFEST]?.bytes ?? 0), tar: parseManifest(text).counts.bytes })
+      out.push({ generation: r.generation, kind: r.kind, stored: recordBytes(r) - (r.files[MANIFEST]?.bytes ?? 0), tar: parseManifest(text).counts.bytes })
     } catch {
       // a manifest that does not parse is the store check's business
     }

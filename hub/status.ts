@@ -14,7 +14,7 @@ import { formatBytes, formatDuration } from '../lib/config/units.js'
 import { parseTree, TREE_FILE } from '../lib/formats/tree.js'
 import type { GenerationRecord } from '../lib/formats/tree.js'
 import { readIfExists } from '../lib/fsx/atomic.js'
-import { readServiceBooks, totalBytes } from './books.js'
+import { readServiceBooks, recordBytes, totalBytes } from './books.js'
 import { readServiceStatus } from './service-status.js'
 import { gatherPlan } from './retention/prune.js'
 import { lastRunStart, readVerifyState, type ServiceCheck, type VerifyState } from './verify-record.js'
@@ -108,7 +108,7 @@ export function serviceState(name: string, everyMs: number, records: readonly Ge
     wantFull: retention.wantFull,
     alerts: retention.alerts,
     verify,
-    recent: records.slice(-RECENT).map(r => ({ generation: r.generation, kind: r.kind, accepted: r.accepted, bytes: totalBytes([r]) })),
+    recent: records.slice(-RECENT).map(r => ({ generation: r.generation, kind: r.kind, accepted: r.accepted, bytes: recordBytes(r) })),
   }
 }
 

@@ -40,6 +40,11 @@ export class HashSink extends Writable {
   }
 }
 
+/** sha256 of bytes in memory, as hex. */
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
 /** sha256 and size of a file, read once as a stream. */
 export async function hashFile(path: string): Promise<Digest> {
   const sink = new HashSink()

@@ -74,12 +74,13 @@ export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKe
   if (isStore || !(await fs.stat(opts.from).then(s => s.isDirectory(), () => false))) return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
   const catalogKey = opts.catalogKey ? await readPublicKeyArg(opts.catalogKey, '--catalog-key') : undefined
   const indexKey = await indexKeyFor(opts)
-  if (!(await findVolumes(opts.from)).length) {
+  const volumes = await findVolumes(opts.from)
+  if (!volumes.length) {
     throw new RoostError('INDEX_MISSING', `${resolve(opts.from)} is neither a store folder (it has no ${TREE_FILE}) nor a folder of disc images or mounted discs`, {
       hint: "point --from at a mirror's store/, a copy of the hub's store/, or the folder holding a set's .iso images",
     })
   }
-  return VolumeSetReader.open(opts.from, indexKey, { ...(catalogKey ? { catalogKey } : {}), ...(log ? { log } : {}) })
+  return VolumeSetReader.open(opts.from, indexKey, { volumes, ...(catalogKey ? { catalogKey } : {}), ...(log ? { log } : {}) })
 }
 
 /** What a restore from discs adds to its result: the discs read and the sets par2 repaired. */

@@ -23,7 +23,7 @@ import { TREE_FILE, type StoredFile, type TreeService } from '../formats/tree.js
 import { catalogFiles, type CatalogFile } from '../formats/catalog.js'
 import { assertName, isGenerationId } from '../formats/names.js'
 import { MANIFEST } from '../layout.js'
-import { openSets, type OpenedSet } from '../volumes/open-set.js'
+import { openSets, type OpenedSet, type VolumeSource } from '../volumes/open-set.js'
 import { extractAll, extractFromIso } from '../volumes/iso.js'
 import { repairParity } from '../volumes/parity.js'
 import { PARITY_NAME, piecePath } from '../volumes/layout.js'
@@ -39,6 +39,8 @@ interface SetState {
 export interface VolumeSetOptions {
   /** Pin the key the catalogs must be signed with (default: the signer each names). */
   catalogKey?: PublicKey
+  /** The discs in `dir`, when the caller has found them already (findVolumes). */
+  volumes?: VolumeSource[]
   log?: Logger
 }
 
@@ -56,7 +58,7 @@ export class VolumeSetReader implements StoreReader {
   }
 
   static async open(dir: string, indexKey: PublicKey, o: VolumeSetOptions = {}): Promise<VolumeSetReader> {
-    const sets = await openSets(dir, indexKey, o.catalogKey ? { catalogKey: o.catalogKey } : {})
+    const sets = await openSets(dir, indexKey, { ...(o.catalogKey ? { catalogKey: o.catalogKey } : {}), ...(o.volumes ? { volumes: o.volumes } : {}) })
     const work = await fs.mkdtemp(join(tmpdir(), 'roost-discs-'))
     const states = sets.map(set => ({ set, files: new Map(catalogFiles(set.catalog).map(f => [`${f.service}/${f.generation}/${f.name}`, f])) }))
     for (const s of sets) {

@@ -174,32 +174,28 @@ async function linkNew(from: string, to: string): Promise<void> {
   }
 }
 
-/** The size an ISO 9660 image declares in its primary volume descriptor (sector 16). */
-export async function isoSize(image: string): Promise<number> {
+/** An image's primary volume descriptor (sector 16), or undefined when it has none. */
+async function readPvd(image: string): Promise<Buffer | undefined> {
   const h = await fs.open(image, 'r')
   try {
     const pvd = Buffer.alloc(SECTOR)
     const { bytesRead } = await h.read(pvd, 0, SECTOR, 16 * SECTOR)
-    if (bytesRead < SECTOR || pvd[0] !== 1 || pvd.toString('latin1', 1, 6) !== 'CD001') {
-      throw new RoostError('VERIFY_FAILED', `${image} is not an ISO 9660 image (no primary volume descriptor at sector 16)`)
-    }
-    return pvd.readUInt32LE(80) * pvd.readUInt16LE(128)
+    return bytesRead === SECTOR && pvd[0] === 1 && pvd.toString('latin1', 1, 6) === 'CD001' ? pvd : undefined
   } finally {
     await h.close()
   }
 }
 
-/** The volume label an ISO 9660 image declares (sector 16, bytes 40–71), or undefined if it is none. */
+/** The size an ISO 9660 image declares in its primary volume descriptor. */
+export async function isoSize(image: string): Promise<number> {
+  const pvd = await readPvd(image)
+  if (!pvd) throw new RoostError('VERIFY_FAILED', `${image} is not an ISO 9660 image (no primary volume descriptor at sector 16)`)
+  return pvd.readUInt32LE(80) * pvd.readUInt16LE(128)
+}
+
+/** The volume label an ISO 9660 image declares (bytes 40–71 of its descriptor), or undefined if it is none. */
 export async function isoLabel(image: string): Promise<string | undefined> {
-  const h = await fs.open(image, 'r')
-  try {
-    const pvd = Buffer.alloc(SECTOR)
-    const { bytesRead } = await h.read(pvd, 0, SECTOR, 16 * SECTOR)
-    if (bytesRead < SECTOR || pvd[0] !== 1 || pvd.toString('latin1', 1, 6) !== 'CD001') return undefined
-    return pvd.toString('latin1', 40, 72).trimEnd()
-  } finally {
-    await h.close()
-  }
+  return (await readPvd(image))?.toString('latin1', 40, 72).trimEnd()
 }
 
 /** xorriso copying a whole image's tree into `dest`, damaged or not (no MD5 check). Pure. */

@@ -8,7 +8,7 @@
  * in that tree with the same size and sha256: the index key is the root of trust.
  */
 import { promises as fs } from 'node:fs'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { RoostError, isRoostError } from '../errors.js'
@@ -18,6 +18,7 @@ import { openTree, TREE_FILE, TREE_MAX_BYTES, TREE_SIG_FILE, type Tree } from '.
 import { extractFromIso, isoLabel } from './iso.js'
 import { parseVolumeLabel } from './media.js'
 import { ISO_SUFFIX, VOLUME_FILE, parseVolumeFile } from './layout.js'
+import { sha256Hex } from '../fsx/hash.js'
 
 /** One disc found in the folder: an image, or a folder holding a disc's files. */
 export interface VolumeSource {
@@ -94,8 +95,6 @@ export async function readDiscFile(v: VolumeSource, name: string, max: number): 
   }
 }
 
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
-
 async function readCatalogOf(v: VolumeSource, catalogKey: PublicKey | undefined): Promise<{ catalog: Catalog; bytes: Buffer; signer: PublicKey }> {
   const bytes = await readDiscFile(v, CATALOG_FILE, CATALOG_MAX_BYTES)
   const signature = (await readDiscFile(v, CATALOG_SIG_FILE, 64 * 1024)).toString('utf8')
@@ -111,7 +110,7 @@ async function readTreeOf(v: VolumeSource, catalog: Catalog, indexKey: PublicKey
   const signature = (await readDiscFile(v, TREE_SIG_FILE, 64 * 1024)).toString('utf8')
   const where = `${TREE_FILE} on ${v.label}`
   const tree = openTree({ bytes, signature }, indexKey, where)
-  if (sha256(bytes) !== catalog.tree.sha256 || tree.serial !== catalog.tree.serial) throw new RoostError('CATALOG_INVALID', `${where} (serial ${tree.serial}) is not the index the catalog of set ${catalog.set} names (serial ${catalog.tree.serial})`)
+  if (sha256Hex(bytes) !== catalog.tree.sha256 || tree.serial !== catalog.tree.serial) throw new RoostError('CATALOG_INVALID', `${where} (serial ${tree.serial}) is not the index the catalog of set ${catalog.set} names (serial ${catalog.tree.serial})`)
   for (const p of catalog.pieces) {
     const f = tree.services[p.service]?.generations[p.generation]?.files[p.name]
     if (!f || f.sha256 !== p.fileSha256 || f.bytes !== p.fileBytes) throw new RoostError('CATALOG_INVALID', `the catalog of set ${catalog.set} lists ${p.service}/${p.generation}/${p.name} unlike the signed index`, { hint: 'the catalog does not match the hub\'s index: do not trust this set' })
@@ -125,12 +124,12 @@ function discFault(err: unknown): boolean {
 }
 
 /**
- * Opens every set found in `dir`, oldest first. A disc whose catalog or index cannot be read
+ * Opens every set found in `dir` (or among `volumes`, when the caller has looked already), oldest first. A disc whose catalog or index cannot be read
  * (damaged) is noted in `unreadable`; a catalog or index that reads but fails its signature
  * or differs from another disc's throws (CATALOG_* / INDEX_*, exit 3): the set is not trusted.
  */
-export async function openSets(dir: string, indexKey: PublicKey, o: { catalogKey?: PublicKey } = {}): Promise<OpenedSet[]> {
-  const all = await findVolumes(dir)
+export async function openSets(dir: string, indexKey: PublicKey, o: { catalogKey?: PublicKey; volumes?: VolumeSource[] } = {}): Promise<OpenedSet[]> {
+  const all = o.volumes ?? (await findVolumes(dir))
   if (!all.length) throw new RoostError('PATH_NOT_FOUND', `no roost disc images (*.iso) or discs (folders with ${VOLUME_FILE}) in ${resolve(dir)}`, { hint: 'copy the images of the set there, or mount each disc in a folder of its own there' })
   const bySet = new Map<string, VolumeSource[]>()
   for (const v of all) bySet.set(v.set, [...(bySet.get(v.set) ?? []), v])

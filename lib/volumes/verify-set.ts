@@ -5,8 +5,7 @@
  * set is copied into a work folder and par2 says whether it could be repaired (nothing is
  * changed in DIR).
  */
-import { createReadStream, promises as fs } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { PublicKey } from '../sign.js'
@@ -14,6 +13,7 @@ import { openSets, type OpenedSet, type VolumeSource } from './open-set.js'
 import { extractAll, verifyIso } from './iso.js'
 import { verifyParity } from './parity.js'
 import { PARITY_NAME, piecePath } from './layout.js'
+import { hashFile } from '../fsx/hash.js'
 
 export interface SetCheck {
   set: string
@@ -31,16 +31,6 @@ export interface SetsCheck {
   sets: SetCheck[]
 }
 
-async function sha256Of(file: string): Promise<string | undefined> {
-  const h = createHash('sha256')
-  try {
-    for await (const c of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) h.update(c)
-  } catch {
-    return undefined
-  }
-  return h.digest('hex')
-}
-
 async function checkDisc(set: OpenedSet, v: VolumeSource): Promise<string | undefined> {
   if (v.kind === 'iso') {
     const r = await verifyIso(v.path)
@@ -48,7 +38,7 @@ async function checkDisc(set: OpenedSet, v: VolumeSource): Promise<string | unde
   }
   for (const p of set.catalog.pieces.filter(p => p.volume === v.number)) {
     const path = piecePath(p)
-    if ((await sha256Of(join(v.path, path))) !== p.sha256) return `${path} is missing or differs from the catalog`
+    if ((await hashFile(join(v.path, path)).catch(() => undefined))?.sha256 !== p.sha256) return `${path} is missing or differs from the catalog`
   }
   return undefined
 }

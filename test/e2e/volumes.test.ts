@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { roost, ROOST, waitFor } from '../helpers/roost.js'
 import { makeVolumesWorld, isoFiles } from './volumes-world.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
-import { openCatalog, parseCatalog } from '../../lib/formats/catalog.js'
+import { openCatalog } from '../../lib/formats/catalog.js'
 import { parsePublicKey } from '../../lib/sign.js'
 import { MEDIA } from '../../lib/volumes/media.js'
 
@@ -30,7 +30,6 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
   t.ok(r.parity.survivesDiscLoss, 'parity survives the loss of one disc by default')
   const least = 100 / (r.volumes.length - 1)
   t.ok(r.parity.redundancyPercent >= least && r.parity.redundancyPercent < 2 * least, `redundancy ${r.parity.redundancyPercent}%: at least 100/(n−1) (partial blocks add some)`)
-  const setDir = join(out, r.set)
   const images = r.volumes.map((v: { path: string }) => v.path)
   for (const [i, v] of r.volumes.entries()) {
     const size = (await fs.stat(v.path)).size
