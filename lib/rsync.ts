@@ -73,9 +73,9 @@ const RSYNC_EXIT: Record<number, string> = {
 }
 
 /** Runs an rsync argv; a failure becomes RSYNC_FAILED with rsync's meaning and its last lines. */
-export async function runRsync(argv: string[], what: string): Promise<string> {
+export async function runRsync(argv: string[], what: string, o: { signal?: AbortSignal } = {}): Promise<string> {
   try {
-    return (await run(argv, { code: 'RSYNC_FAILED', what })).stdout
+    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(o.signal ? { signal: o.signal } : {}) })).stdout
   } catch (err) {
     if (err instanceof RoostError && typeof err.detail?.exitCode === 'number') {
       const code = err.detail.exitCode

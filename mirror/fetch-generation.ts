@@ -56,17 +56,23 @@ export interface FetchContext {
   staging: string
   store: string
   log: Logger
+  /** Bytes per second for rsync (mirror.yaml limits.bandwidth). */
+  bandwidth?: number
+  /** Aborts a transfer (the end of the allowed hours). */
+  signal?: AbortSignal
 }
 
-/** Fetches, verifies and installs one generation. Throws HASH_MISMATCH (exit 3) naming bad files. */
-export async function fetchGeneration(c: FetchContext, g: GenRef, entry: TreeGeneration): Promise<void> {
+/**
+ * Fetches one generation into staging/<svc>/<gen>/ (resuming a cut transfer) and checks every
+ * file against the index. Throws HASH_MISMATCH (exit 3) naming bad files, which are deleted.
+ */
+export async function stageGeneration(c: FetchContext, g: GenRef, entry: TreeGeneration): Promise<void> {
   const dir = genDir(c.staging, g)
   const names = new Set(Object.keys(entry.files))
   await ensureDir(join(c.staging, g.service))
   await ensureDir(dir)
   await adoptPartials(dir, names)
-  const t0 = Date.now()
-  await runRsync(pullArgs(c.target, [`/${g.service}/${g.generation}/`], dir, { compress: false }), `fetching ${g.service}/${g.generation}`)
+  await runRsync(pullArgs(c.target, [`/${g.service}/${g.generation}/`], dir, { compress: false, ...(c.bandwidth ? { bwlimit: Math.max(1, Math.floor(c.bandwidth / 1024)) } : {}) }), `fetching ${g.service}/${g.generation}`, c.signal ? { signal: c.signal } : {})
   await pruneExtras(dir, names)
   const problems = await checkFiles(dir, entry.files)
   if (problems.length) {
@@ -76,6 +82,12 @@ export async function fetchGeneration(c: FetchContext, g: GenRef, entry: TreeGen
       detail: { files: problems.map(p => p.path) },
     })
   }
+}
+
+/** Fetches, verifies and installs one generation in the store folder. */
+export async function fetchGeneration(c: FetchContext, g: GenRef, entry: TreeGeneration): Promise<void> {
+  const t0 = Date.now()
+  await stageGeneration(c, g, entry)
   await installGeneration(c.staging, c.store, g)
   const bytes = Object.values(entry.files).reduce((n, f) => n + f.bytes, 0)
   c.log.info({ service: g.service, generation: g.generation, bytes, ms: Date.now() - t0 }, 'generation verified and stored')

@@ -1,7 +1,7 @@
 /** hub.yaml: the hub's schema, defaults, and its paths made absolute. */
 import { z } from 'zod'
 import { resolve, dirname } from 'node:path'
-import { duration, host, keyLine, name, port, size } from './types.js'
+import { duration, FrontDoorLimitsSchema, host, keyLine, name, port, size } from './types.js'
 import { loadConfig } from './load.js'
 
 const count = z.number().int().min(0).max(100_000)
@@ -50,14 +50,8 @@ export const HubServiceSchema = z.strictObject({
 
 export const HubMirrorSchema = z.strictObject({ key: keyLine })
 
-export const HubLimitsSchema = z.strictObject({
-  maxAuthTries: z.number().int().min(1).max(100).default(6),
-  loginGraceTime: duration.default(30_000),
-  maxUnauthenticated: z.number().int().min(1).max(10_000).default(32),
-  maxConnections: z.number().int().min(1).max(100_000).default(256),
-  keepaliveInterval: duration.default(15_000),
-  keepaliveCountMax: z.number().int().min(1).max(100).default(4),
-})
+/** The SSH front door's limits (shared with a mirror that serves). */
+export const HubLimitsSchema = FrontDoorLimitsSchema
 
 /**
  * `hub serve` verifies its own store on a schedule: what `roost hub verify --restore-test`

@@ -36,3 +36,13 @@ export const endpoint = z.strictObject({
   hostKey: keyLine,
 })
 export type Endpoint = z.infer<typeof endpoint>
+
+/** What an SSH front door (the hub's, or a mirror's that serves) allows before it drops a client. */
+export const FrontDoorLimitsSchema = z.strictObject({
+  maxAuthTries: z.number().int().min(1).max(100).default(6),
+  loginGraceTime: duration.default(30_000),
+  maxUnauthenticated: z.number().int().min(1).max(10_000).default(32),
+  maxConnections: z.number().int().min(1).max(100_000).default(256),
+  keepaliveInterval: duration.default(15_000),
+  keepaliveCountMax: z.number().int().min(1).max(100).default(4),
+})

@@ -31,6 +31,8 @@ export interface RunOptions {
   okCodes?: number[]
   /** What the command was doing, for the error message. */
   what?: string
+  /** Stops the child (SIGTERM) when aborted: the error then says it was cut. */
+  signal?: AbortSignal
 }
 
 export interface RunResult {
@@ -56,6 +58,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     timeout: opts.timeout,
     reject: false,
     stripFinalNewline: false,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   })
   return checkResult(file, r, opts)
 }
@@ -67,6 +70,10 @@ function checkResult(file: string, r: { exitCode?: number; stdout: unknown; stde
   const ok = opts.okCodes ?? [0]
   if (r.code === 'ENOENT') {
     throw new RoostError('TOOL_MISSING', `${file} is not installed or not on PATH`, { hint: 'install it (see README: Debian packages)' })
+  }
+  if (opts.signal?.aborted) {
+    const why = opts.signal.reason instanceof Error ? opts.signal.reason.message : String(opts.signal.reason ?? 'aborted')
+    throw new RoostError(opts.code ?? 'TOOL_FAILED', `${opts.what ?? file} was stopped: ${why}`, { hint: 'the next run resumes where this one stopped' })
   }
   if (r.timedOut) {
     throw new RoostError(opts.code ?? 'TOOL_FAILED', `${opts.what ?? file} timed out after ${opts.timeout} ms`, { hint: lastLines(stderr) })
