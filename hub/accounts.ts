@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { HubPaths } from '../lib/config/hub.js'
 import { ensureDir } from '../lib/fsx/atomic.js'
 import { assertName } from '../lib/formats/names.js'
+import { traceDir } from '../lib/ssh/mirror-account.js'
 
 /** Makes accounts/, store/, rejected/, staging/ and state/ under the hub root. */
 export async function ensureHubLayout(paths: HubPaths): Promise<void> {
@@ -38,4 +39,12 @@ export async function ensureServiceLayout(paths: HubPaths, service: string): Pro
 export async function hasServiceLayout(paths: HubPaths, service: string): Promise<boolean> {
   const isDir = (p: string) => fs.stat(p).then(s => s.isDirectory(), () => false)
   return (await isDir(incomingDir(paths, service))) && (await isDir(join(paths.store, service)))
+}
+
+/** Makes a mirror's write-only trace area, `accounts/<mirror>/trace` (0700). */
+export async function ensureMirrorLayout(paths: HubPaths, mirror: string): Promise<void> {
+  assertName(mirror, 'mirror name')
+  await ensureHubLayout(paths)
+  await ensureDir(join(paths.accounts, mirror), 0o700)
+  await ensureDir(traceDir(paths.accounts, mirror), 0o700)
 }

@@ -8,7 +8,7 @@ import { parseDuration, parseSize } from '../lib/config/units.js'
 import { RoostError } from '../lib/errors.js'
 import { assertName } from '../lib/formats/names.js'
 import { parsePublicKey, readPublicKeyArg } from '../lib/sign.js'
-import { ensureServiceLayout, incomingDir } from './accounts.js'
+import { ensureMirrorLayout, ensureServiceLayout, incomingDir } from './accounts.js'
 import { hubYamlValues, writeHubYaml } from './hub-yaml.js'
 import { join } from 'node:path'
 
@@ -74,6 +74,7 @@ export async function addAccount(o: AddAccountOptions): Promise<AddAccountResult
   else values.mirrors = { ...values.mirrors, [o.name]: { key: key.line } }
   await writeHubYaml(o.configFile, values)
   if (o.kind === 'service') await ensureServiceLayout(paths, o.name)
+  else await ensureMirrorLayout(paths, o.name)
   return {
     kind: o.kind,
     name: o.name,

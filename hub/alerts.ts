@@ -102,7 +102,9 @@ export function conditions(s: HubState, t: AlertThresholds, canaries: Readonly<R
   }
   if (s.store.freeBytes < t.diskFree) out.push({ key: 'disk', kind: 'disk', message: `the store's disk (${s.store.path}) has ${s.store.freeBytes} bytes free, less than ${t.diskFree}` })
   for (const m of s.mirrors) {
-    if (m.lagMs !== null && m.lagMs > t.mirrorLag) out.push({ key: `mirror-lag:${m.name}`, kind: 'mirror-lag', message: `mirror ${m.name} is ${Math.round(m.lagMs / 1000)} s behind (serial ${m.serial})` })
+    const who = m.path.join(' → ')
+    if (m.lagMs !== null && m.lagMs > t.mirrorLag) out.push({ key: `mirror-lag:${who}`, kind: 'mirror-lag', message: `mirror ${who} is ${Math.round(m.lagMs / 1000)} s behind (serial ${m.serial})` })
+    else if (m.behind) out.push({ key: `mirror-lag:${who}`, kind: 'mirror-lag', message: `mirror ${who} has not reported since ${m.lastContact} (serial ${m.serial})` })
   }
   return out
 }

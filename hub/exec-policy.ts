@@ -4,15 +4,16 @@
  *
  *   service writing  → rrsync -wo -no-del <accounts>/<svc>/incoming
  *   service reading  → rrsync -ro <store>/<svc>
- *   mirror reading   → rrsync -ro <store>
- *   mirror writing, any other command → refused with a reason
+ *   mirror           → lib/ssh/mirror-account.ts: read the store, write its own trace area
+ *                      (accounts/<mirror>/trace), or watch the index
+ *   any other command → refused with a reason
  *
  * One more refusal protects uploads: rrsync pins a receiver's --partial-dir to an absolute
  * /proc/self/fd path, and rsync then cannot place files held back by --delay-updates: it
  * discards every file and still exits 0. Such an upload is refused loudly instead.
  */
 import { join } from 'node:path'
-import { NAME_RE } from '../lib/formats/names.js'
+import { MAX_COMMAND_BYTES, planMirrorExec, screenCommand } from '../lib/ssh/mirror-account.js'
 import type { ExecDecision } from '../lib/ssh/types.js'
 
 /** Who asks, and the hub paths the decision needs (all absolute). */
@@ -27,8 +28,7 @@ export interface ExecAccount {
   rrsync: string
 }
 
-/** The longest command line the hub considers (rsync's own lines are far shorter). */
-export const MAX_COMMAND_BYTES = 64 * 1024
+export { MAX_COMMAND_BYTES }
 
 function refuse(reason: string): ExecDecision {
   return { allow: false, reason }
@@ -46,19 +46,15 @@ function allow(rrsync: string, flags: string[], dir: string, command: string): E
  * every option and path against the one folder it is given.
  */
 export function planExec(account: ExecAccount, command: string): ExecDecision {
-  if (!NAME_RE.test(account.name)) return refuse(`account name '${account.name.slice(0, 64)}' is not valid`)
-  if (Buffer.byteLength(command, 'utf8') > MAX_COMMAND_BYTES) return refuse('the command is longer than 64 KiB')
-  if (/[\0\r\n]/.test(command)) return refuse('the command contains a NUL byte or a line break')
-  const words = command.split(' ')
+  if (account.kind === 'mirror') return planMirrorExec({ name: account.name, store: account.store, traces: account.accounts, rrsync: account.rrsync }, command)
+  const s = screenCommand(account.name, command)
+  if ('allow' in s) return s
+  const words = s.words
   if (words[0] !== 'rsync' || words[1] !== '--server' || words.length < 3) {
     return refuse(`this account may only run rsync for roost (got '${(words[0] ?? '').slice(0, 64)}'); shells and other commands are not available`)
   }
   const reads = words[2] === '--sender'
   if (!reads && words.includes('--sender')) return refuse("'--sender' must come right after 'rsync --server'")
-  if (account.kind === 'mirror') {
-    if (!reads) return refuse(`mirror '${account.name}' is read-only: it cannot upload to the hub`)
-    return allow(account.rrsync, ['-ro'], account.store, command)
-  }
   if (reads) return allow(account.rrsync, ['-ro'], join(account.store, account.name), command)
   // rsync sends `--partial-dir DIR` as two words; rrsync also takes `--partial-dir=DIR`
   if (words.includes('--delay-updates') && words.some(w => w === '--partial-dir' || w.startsWith('--partial-dir='))) {

@@ -19,7 +19,7 @@ import { createFrontDoor } from '../lib/ssh/front-door.js'
 import type { ExecDecision } from '../lib/ssh/types.js'
 import type { Logger } from '../lib/log.js'
 import { createConfigSource, type ConfigSource } from './config-source.js'
-import { ensureHubLayout, ensureServiceLayout, hasServiceLayout } from './accounts.js'
+import { ensureHubLayout, ensureMirrorLayout, ensureServiceLayout, hasServiceLayout } from './accounts.js'
 import { planExec } from './exec-policy.js'
 import { startIngest } from './ingest/watch.js'
 import { startMaintenance } from './maintenance.js'
@@ -57,6 +57,7 @@ function execPolicy(source: ConfigSource, log: Logger): (user: string, command: 
       log.info({ service: user }, 'making the folders of a new service')
       await ensureServiceLayout(paths, user)
     }
+    if (d.allow && account.kind === 'mirror') await ensureMirrorLayout(paths, user)
     return d
   }
 }
@@ -87,6 +88,7 @@ export async function serveHub(o: ServeOptions): Promise<{ host: string; port: n
     const indexKey = await readPrivateKey(paths.indexKey)
     await ensureHubLayout(paths)
     for (const name of Object.keys(config.services)) await ensureServiceLayout(paths, name)
+    for (const name of Object.keys(config.mirrors)) await ensureMirrorLayout(paths, name)
     const door = createFrontDoor({
       hostKeyFile: paths.hostKey,
       limits: config.limits,

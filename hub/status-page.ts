@@ -18,7 +18,7 @@ h1{font-size:1.3rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.4rem 0 .4rem}
 .meta{color:#666;font-size:.9rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(18rem,1fr));gap:.7rem}
 .card{background:#fff;border:1px solid #ddd;border-left:.4rem solid #3a3;border-radius:.3rem;padding:.6rem .8rem}
-.card.late,.card.bad{border-left-color:#c22}.card.warn{border-left-color:#d90}
+.card.late,.card.bad{border-left-color:#c22}tr.behind td{color:#c22}.card.warn{border-left-color:#d90}
 .badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:.2rem;background:#3a3;color:#fff}
 .late .badge,.bad .badge{background:#c22}.warn .badge{background:#d90}
 .trend{display:flex;align-items:flex-end;gap:2px;height:2rem;margin:.3rem 0}
@@ -61,7 +61,9 @@ export function renderStatusPage(s: HubState): string {
   const used = s.store.totalBytes - s.store.freeBytes
   const pct = s.store.totalBytes ? Math.round((100 * used) / s.store.totalBytes) : 0
   const mirrors = s.mirrors.length
-    ? `<table><tr><th>mirror</th><th>serial</th><th>lag</th></tr>${s.mirrors.map(m => `<tr data-mirror="${escapeHtml(m.name)}"><td>${escapeHtml(m.name)}</td><td>${m.serial ?? '-'}</td><td>${escapeHtml(m.lagMs === null ? m.note : formatDuration(m.lagMs))}</td></tr>`).join('')}</table>`
+    ? `<table><tr><th>mirror</th><th>serial</th><th>lag</th><th>last contact</th></tr>${s.mirrors
+        .map(m => `<tr data-mirror="${escapeHtml(m.path.join('/'))}" data-behind="${m.behind}"${m.behind ? ' class="behind"' : ''}><td>${escapeHtml(m.path.join(' → '))}${m.behind ? ' <strong>BEHIND</strong>' : ''}</td><td>${m.serial ?? '-'}</td><td>${escapeHtml(m.lagMs === null ? m.note : formatDuration(m.lagMs) + (m.note ? ` (${m.note})` : ''))}</td><td>${escapeHtml(m.lastContact ?? '-')}</td></tr>`)
+        .join('')}</table>`
     : '<p>No mirrors registered.</p>'
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import type { Output } from '../lib/cli.js'
-import type { HubConfig, HubPaths } from '../lib/config/hub.js'
+import { HubAlertsSchema, type HubConfig, type HubPaths } from '../lib/config/hub.js'
 import { formatBytes, formatDuration } from '../lib/config/units.js'
 import { parseTree, TREE_FILE } from '../lib/formats/tree.js'
 import type { GenerationRecord } from '../lib/formats/tree.js'
@@ -19,6 +19,9 @@ import { readServiceStatus } from './service-status.js'
 import { gatherPlan } from './retention/prune.js'
 import { lastRunStart, readVerifyState, type ServiceCheck, type VerifyState } from './verify-record.js'
 import { nextDue } from './schedule.js'
+import { gatherMirrors, type MirrorState } from './mirror-traces.js'
+
+export type { MirrorState }
 
 export interface RejectSummary {
   folder: string
@@ -60,12 +63,6 @@ export interface RetentionState {
   alerts: string[]
 }
 
-export interface MirrorState {
-  name: string
-  serial: number | null
-  lagMs: number | null
-  note: string
-}
 
 /** The scheduled store verification and the last complete runs (state/verify.json). */
 export interface VerifySummary {
@@ -143,8 +140,10 @@ export function describeStatus(s: HubState): string {
   }
   out.push(describeVerify(s.verify))
   out.push('')
-  const mir = [['MIRROR', 'SERIAL', 'LAG']]
-  for (const m of s.mirrors) mir.push([m.name, m.serial === null ? '-' : String(m.serial), m.lagMs === null ? m.note : formatDuration(m.lagMs)])
+  const mir = [['MIRROR', 'SERIAL', 'LAG', 'LAST CONTACT', 'BEHIND', 'NOTE']]
+  for (const m of s.mirrors) {
+    mir.push([m.path.join(' → '), m.serial === null ? '-' : String(m.serial), m.lagMs === null ? '-' : formatDuration(m.lagMs), m.lastContact ?? '-', m.behind ? 'BEHIND' : 'no', m.note || '-'])
+  }
   out.push(s.mirrors.length ? table(mir) : 'no mirrors')
   out.push('')
   out.push(s.index ? `index: serial ${s.index.serial}, published ${s.index.published}` : 'index: not published yet')
@@ -221,13 +220,14 @@ export async function gatherHubState(paths: HubPaths, config: HubConfig, now: Da
     const verify = Object.hasOwn(checks.services, name) ? checks.services[name]! : null
     services.push(serviceState(name, config.services[name]!.every, await readServiceBooks(paths, name), await readRejects(paths, name), now, await retentionState(paths, config, name, now), verify))
   }
-  const mirrors = Object.keys(config.mirrors).sort().map(name => ({ name, serial: null, lagMs: null, note: 'no trace yet' }))
+  const index = await readIndex(paths)
+  const mirrors = await gatherMirrors(paths, Object.keys(config.mirrors), index, now, config.alerts?.mirrorLag ?? HubAlertsSchema.parse({}).mirrorLag)
   const st = await fs.statfs(paths.store).catch(() => fs.statfs(paths.root))
   const state: HubState = {
     now: now.toISOString(),
     services,
     mirrors,
-    index: await readIndex(paths),
+    index,
     store: { path: paths.store, freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize },
     verify: verifySummary(config.verify, checks, now),
   }

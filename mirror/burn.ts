@@ -4,12 +4,12 @@
  * `state/burns.jsonl` (label, image sha256, drive, time) so the operator can tell which discs
  * exist. `--dry-run` prints the plan and writes nothing.
  */
-import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { burnImage, isoLabel, type BurnResult } from '../lib/volumes/iso.js'
 import { parseVolumeLabel } from '../lib/volumes/media.js'
 import { RoostError } from '../lib/errors.js'
 import type { MirrorPaths } from '../lib/config/mirror.js'
+import { appendLine } from '../lib/fsx/atomic.js'
 
 export interface BurnRecord {
   label: string
@@ -27,6 +27,6 @@ export async function burn(image: string, drive: string, o: { dryRun: boolean; p
   const r = await burnImage(path, drive, { dryRun: o.dryRun })
   if (!r.burned || !r.image || !o.paths) return { ...r, label }
   const record: BurnRecord = { label, image: path, drive, sha256: r.image.sha256, bytes: r.image.bytes, at: o.now().toISOString() }
-  await fs.appendFile(join(o.paths.state, 'burns.jsonl'), `${JSON.stringify(record)}\n`, { mode: 0o600 })
+  await appendLine(join(o.paths.state, 'burns.jsonl'), JSON.stringify(record))
   return { ...r, label, record }
 }

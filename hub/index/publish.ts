@@ -10,6 +10,7 @@ import { parsePublicKey, type PrivateKey } from '../../lib/sign.js'
 import type { HubConfig, HubPaths } from '../../lib/config/hub.js'
 import type { Logger } from '../../lib/log.js'
 import { readAllBooks } from '../books.js'
+import { recordSerial } from '../mirror-traces.js'
 
 export interface PublishDeps {
   paths: HubPaths
@@ -51,6 +52,7 @@ async function publishNow(d: PublishDeps): Promise<{ serial: number }> {
   // cannot verify); a crash in between is mended by the next publish
   await writeFileAtomic(join(d.paths.store, TREE_SIG_FILE), signed.signature, 0o644)
   await writeFileAtomic(join(d.paths.store, TREE_FILE), signed.bytes, 0o644)
+  await recordSerial(d.paths, { serial: tree.serial, published: tree.published }).catch(err => d.log.warn({ err: (err as Error).message }, 'could not record the publish in state/serials.jsonl'))
   d.log.info({ serial: tree.serial, generations: records.length }, 'index published')
   return { serial: tree.serial }
 }

@@ -128,3 +128,8 @@ export async function removeTree(dir: string): Promise<void> {
   await open(dir)
   await fs.rm(dir, { recursive: true, force: true })
 }
+
+/** Appends one line (a newline is added) to a log file, creating it with `mode`. */
+export async function appendLine(path: string, line: string, mode = 0o600): Promise<void> {
+  await fs.appendFile(path, `${line}\n`, { mode })
+}

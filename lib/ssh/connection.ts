@@ -10,6 +10,7 @@ import type { Logger } from '../log.js'
 import type { ExecDecision, FrontDoorLimits } from './types.js'
 import { blobFingerprint, decideAuth } from './auth.js'
 import { runExecChild, type RunningExec } from './exec-child.js'
+import { runWatchTree } from './watch-tree.js'
 
 /** What the front door knows about one connection. */
 export interface Conn {
@@ -105,8 +106,8 @@ async function runExec(p: ConnPolicy, c: Conn, channel: ssh2.ServerChannel, comm
     return
   }
   const started = Date.now()
-  c.log.info({ user: c.user, command: shown, argv: d.argv }, 'exec')
-  const e = runExecChild(channel, d.argv, d.env, c.log)
+  c.log.info({ user: c.user, command: shown, ...('argv' in d ? { argv: d.argv } : { builtin: d.builtin }) }, 'exec')
+  const e = 'builtin' in d ? runWatchTree(channel, d.store, c.log) : runExecChild(channel, d.argv, d.env, c.log)
   c.execs.add(e)
   const r = await e.done
   c.execs.delete(e)

@@ -6,6 +6,7 @@
 /** What an exec request runs: a command line allowed as an argv, or refused with a reason. */
 export type ExecDecision =
   | { allow: true; argv: string[]; env: Record<string, string> }
+  | { allow: true; builtin: 'watch-tree'; store: string }
   | { allow: false; reason: string }
 
 /** The limits ssh2 lacks and sshd has (MaxAuthTries, LoginGraceTime, MaxStartups, …). */

@@ -19,7 +19,7 @@ function hub(over: Partial<HubState> = {}): HubState {
       serviceState('fresh', HOUR, [], [], NOW),
       serviceState('bad', 24 * HOUR, [rec('bad', '20261122T030000Z-full', '2026-11-22T03:00:00.000Z')], [{ folder: 'x', code: 'ARRIVAL_BAD_SIGNATURE', message: 'forged', at: '2026-11-22T05:00:00.000Z' }], NOW, { pinned: 0, wantFull: 'missing-base', alerts: ['a burst of 9 arrivals'] }, { mode: 'restore-test', generation: '20261122T030000Z-full', ok: false, at: NOW.toISOString(), problems: 1, first: 'wiki/x differs', code: 'HASH_MISMATCH' } as never),
     ],
-    mirrors: [{ name: 'far', serial: 3, lagMs: 3 * 86_400_000, note: '' }, { name: 'near', serial: 9, lagMs: 60_000, note: '' }],
+    mirrors: [{ name: 'far', path: ['far'], serial: 3, lagMs: 3 * 86_400_000, lastContact: NOW.toISOString(), behind: true, note: '' }, { name: 'near', path: ['near'], serial: 9, lagMs: 60_000, lastContact: NOW.toISOString(), behind: false, note: '' }, { name: 'deep', path: ['near', 'deep'], serial: 9, lagMs: 0, lastContact: '2026-11-10T00:00:00.000Z', behind: true, note: 'silent' }],
     index: { serial: 9, published: NOW.toISOString() },
     store: { path: '/srv/store', freeBytes: 5 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
     verify: { schedule: null, last: {} as HubState['verify']['last'] },
@@ -31,7 +31,7 @@ t.test('conditions: late, never delivered, rejected, chain, verify, retention, d
   const seen = { fresh: '2026-11-22T04:00:00.000Z' }
   t.notOk(conditions(hub(), T).some(c => c.key === 'late:fresh'), 'a service first seen now is not late yet')
   const keys = conditions(hub(), T, {}, seen).map(c => c.key).sort()
-  t.same(keys, ['chain:bad', 'disk', 'late:fresh', 'late:slow', 'mirror-lag:far', 'rejected:bad', 'retention:bad', 'verify:bad'])
+  t.same(keys, ['chain:bad', 'disk', 'late:fresh', 'late:slow', 'mirror-lag:far', 'mirror-lag:near → deep', 'rejected:bad', 'retention:bad', 'verify:bad'])
   const ok = conditions(hub({ store: { path: '/s', freeBytes: 50 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 } }), T).map(c => c.key)
   t.notOk(ok.includes('disk'))
   // a reject followed by an accepted generation no longer holds

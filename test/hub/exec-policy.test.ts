@@ -13,7 +13,8 @@ const table: Array<[string, ExecAccount, string]> = [
   ['service reads its own store folder', wiki, PULL],
   ['service lists its store folder', wiki, 'rsync --server --sender -logDtpr . /'],
   ['mirror reads the whole store', m1, 'rsync --server --sender -logDtpre.iLsfxCIvu . /TREE.json'],
-  ['mirror may not upload', m1, PUSH],
+  ['mirror writes only into its own trace area, capped', m1, 'rsync --server -tre.iLsfxCIvu . /TRACE.json'],
+  ['mirror watches the index', m1, 'roost-watch-tree'],
   ['a shell is refused', wiki, 'sh -c id'],
   ['an empty command is refused', wiki, ''],
   ['rsync without --server is refused', wiki, 'rsync -a / /tmp'],
@@ -39,8 +40,12 @@ t.test('exec policy: commands → decisions', async t => {
   t.same(planExec(wiki, PUSH), { allow: true, argv: ['/usr/bin/rrsync', '-wo', '-no-del', '/hub/accounts/wiki/incoming'], env: { SSH_ORIGINAL_COMMAND: PUSH } })
   t.same(planExec(wiki, PULL), { allow: true, argv: ['/usr/bin/rrsync', '-ro', '/hub/store/wiki'], env: { SSH_ORIGINAL_COMMAND: PULL } })
   t.same(planExec(m1, PULL), { allow: true, argv: ['/usr/bin/rrsync', '-ro', '/hub/store'], env: { SSH_ORIGINAL_COMMAND: PULL } })
-  t.equal(planExec(m1, PUSH).allow, false, 'a mirror never writes')
-  for (const [what, account, command] of table.slice(5, -1)) t.equal(planExec(account, command).allow, false, what)
+  const trace = 'rsync --server -tre.iLsfxCIvu . /TRACE.json'
+  t.same(planExec(m1, trace), { allow: true, argv: ['/usr/bin/rrsync', '-wo', '-no-del', '/hub/accounts/m1/trace'], env: { SSH_ORIGINAL_COMMAND: 'rsync --server --max-size=65536 -tre.iLsfxCIvu . /TRACE.json' } }, 'a mirror writes only its trace area, nothing over 64 KiB')
+  t.same(planExec(m1, 'roost-watch-tree'), { allow: true, builtin: 'watch-tree', store: '/hub/store' })
+  t.equal(planExec(m1, 'roost-watch-tree x').allow, false, 'the watch takes no arguments')
+  t.equal(planExec(m1, 'sh -c id').allow, false, 'a mirror gets no shell')
+  for (const [what, account, command] of table.slice(6, -1)) t.equal(planExec(account, command).allow, false, what)
   t.equal(planExec(wiki, table[table.length - 1]![2]).allow, true)
 })
 
@@ -54,5 +59,5 @@ t.test('exec policy: refuses a command longer than 64 KiB, allows one at the lim
 
 t.test('exec policy: a service never gets another service\'s folder', async t => {
   const d = planExec({ ...wiki, name: 'wiki-evil' }, PUSH)
-  t.ok(d.allow && d.argv[3] === '/hub/accounts/wiki-evil/incoming')
+  t.ok(d.allow && 'argv' in d && d.argv[3] === '/hub/accounts/wiki-evil/incoming')
 })

@@ -20,7 +20,7 @@ function state(): HubState {
       serviceState('mail', HOUR, [rec('mail', '20261121T030000Z-full', '2026-11-21T03:00:00.000Z', 9000)], [{ folder: 'x', code: 'ARRIVAL_BAD_SIGNATURE', message: 'manifest.json: <script>alert(1)</script> & "quotes"', at: '2026-11-22T05:00:00.000Z' }], NOW),
       serviceState('wiki', HOUR, [], [], NOW),
     ],
-    mirrors: [{ name: 'm1', serial: 7, lagMs: 90_000, note: '' }, { name: 'm2', serial: null, lagMs: null, note: 'no trace yet' }],
+    mirrors: [{ name: 'm1', path: ['m1'], serial: 7, lagMs: 90_000, lastContact: '2026-11-22T03:00:00.000Z', behind: false, note: '' }, { name: 'm2', path: ['m2'], serial: null, lagMs: null, lastContact: null, behind: false, note: 'no trace yet' }],
     index: { serial: 9, published: '2026-11-22T03:00:05.000Z' },
     store: { path: '/srv/hub/store', freeBytes: 40 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
     verify: { schedule: null, last: {} as HubState['verify']['last'] },

@@ -49,7 +49,7 @@ t.test('describeStatus renders a readable table', async t => {
       }),
       serviceState('new', 24 * HOUR, [], [], NOW),
     ],
-    mirrors: [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }],
+    mirrors: [{ name: 'offsite', path: ['offsite'], serial: null, lagMs: null, lastContact: null, behind: false, note: 'no trace yet' }],
     index: { serial: 7, published: '2026-11-22T03:00:01.000Z' },
     store: { path: '/srv/roost/store', freeBytes: 10 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
     verify: {
@@ -59,7 +59,7 @@ t.test('describeStatus renders a readable table', async t => {
   }
   const text = describeStatus(state)
   t.match(text, /blog\s+20261122T010000Z-full\s+5h 0m\s+1h 0m\s+LATE/)
-  t.match(text, /offsite\s+-\s+no trace yet/)
+  t.match(text, /offsite\s+-\s+-\s+-\s+no\s+no trace yet/)
   t.match(text, /blog: the hub wants a full \(rejected\)\nblog: ALERT burst: 9 arrivals/)
   t.match(text, /PINNED/)
   t.match(text, /^wiki: VERIFY FAILED \(restore test of 20261122T030000Z-full at 2026-11-22T04:10:00.000Z\): \/srv\/wiki\/a\.txt: content differs \(and 2 more\) \[VERIFY_FAILED\]$/m, 'a failed check: the service and its first difference')
@@ -98,7 +98,7 @@ t.test('hubStatus reads the books, rejected/, the index and the disk', async t =
   t.equal(b!.lastReject?.code, 'ARRIVAL_BAD_SIGNATURE')
   t.same([w!.pinned, w!.wantFull, w!.alerts], [1, 'reset', []], 'pins and the request for a full, from the service state and status.json')
   t.same([b!.pinned, b!.wantFull], [0, null])
-  t.same(s.mirrors, [{ name: 'offsite', serial: null, lagMs: null, note: 'no trace yet' }])
+  t.same(s.mirrors, [{ name: 'offsite', path: ['offsite'], serial: null, lagMs: null, lastContact: null, behind: false, note: 'no trace yet' }])
   t.equal(s.index?.serial, 1)
   t.ok(s.store.freeBytes > 0 && s.store.totalBytes >= s.store.freeBytes, 'disk space of the store')
   t.match(out.text, /SERVICE\s+LAST GENERATION/)

@@ -74,12 +74,30 @@ Array [
   },
   Object {
     "account": "mirror:m1",
-    "command": "rsync --server -logDtpre.iLsfxCIvu --partial-dir .rsync-partial --copy-dest=/.basis . /20261122T030000Z-full/",
+    "command": "rsync --server -tre.iLsfxCIvu . /TRACE.json",
     "decision": Object {
-      "allow": false,
-      "reason": "mirror 'm1' is read-only: it cannot upload to the hub",
+      "allow": true,
+      "argv": Array [
+        "/usr/bin/rrsync",
+        "-wo",
+        "-no-del",
+        "/hub/accounts/m1/trace",
+      ],
+      "env": Object {
+        "SSH_ORIGINAL_COMMAND": "rsync --server --max-size=65536 -tre.iLsfxCIvu . /TRACE.json",
+      },
     },
-    "what": "mirror may not upload",
+    "what": "mirror writes only into its own trace area, capped",
+  },
+  Object {
+    "account": "mirror:m1",
+    "command": "roost-watch-tree",
+    "decision": Object {
+      "allow": true,
+      "builtin": "watch-tree",
+      "store": "/hub/store",
+    },
+    "what": "mirror watches the index",
   },
   Object {
     "account": "service:wiki",

@@ -15,8 +15,8 @@ blog: ALERT burst: 9 arrivals in 40m 0s, expected 1 per 1h (more than 4 within 1
 wiki: VERIFY FAILED (restore test of 20261122T030000Z-full at 2026-11-22T04:10:00.000Z): /srv/wiki/a.txt: content differs (and 2 more) [VERIFY_FAILED]
 verify: restore test every 7d 0h, next due 2026-11-29T04:00:00.000Z; last restore test 2026-11-22T04:00:00.000Z (serve): 1 of 3 services FAILED
 
-MIRROR   SERIAL  LAG
-offsite  -       no trace yet
+MIRROR   SERIAL  LAG  LAST CONTACT  BEHIND  NOTE
+offsite  -       -    -             no      no trace yet
 
 index: serial 7, published 2026-11-22T03:00:01.000Z
 store: /srv/roost/store: 10.0 GiB free of 100.0 GiB
