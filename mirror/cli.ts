@@ -6,7 +6,7 @@ import { loadMirrorConfig } from '../lib/config/mirror.js'
 import { formatBytes } from '../lib/config/units.js'
 import { describeProblems } from '../lib/stores/check-files.js'
 import { initMirror } from './init.js'
-import { syncMirror } from './sync.js'
+import { syncMirror, type SyncResult } from './sync.js'
 import { verifyMirror } from './verify.js'
 import { makeVolumes, type VolumesResult } from './volumes.js'
 import { burn } from './burn.js'
@@ -46,6 +46,21 @@ function registerInit(role: Command, runAction: RunAction): void {
   })
 }
 
+/** One line (or two) on what a sync did. Pure. */
+export function describeSync(r: SyncResult): string {
+  if (r.skipped) return `nothing done: ${r.skipped}`
+  if (r.stopped) return `serial ${r.serial} still published here; ${r.stopped}`
+  const lines = [
+    r.upToDate
+      ? `up to date at serial ${r.serial}`
+      : `published serial ${r.serial}${r.from === null ? '' : ` (was ${r.from})`}: fetched ${r.fetched.length} generation${r.fetched.length === 1 ? '' : 's'} (${formatBytes(r.bytes)}), repaired ${r.repaired.length}, removed ${r.removed.length}`,
+  ]
+  if (r.kept?.length) lines.push(`kept ${r.kept.length} pruned generation${r.kept.length === 1 ? '' : 's'} in the attic: ${r.kept.join(', ')}`)
+  if (r.expired?.length) lines.push(`removed ${r.expired.length} attic folder${r.expired.length === 1 ? '' : 's'} past the keep period`)
+  if (r.traced === false) lines.push('warning: could not report to the upstream (see the log)')
+  return lines.join('\n')
+}
+
 function registerSync(role: Command, runAction: RunAction): void {
   const cmd = role
     .command('sync')
@@ -56,10 +71,7 @@ function registerSync(role: Command, runAction: RunAction): void {
   runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<Output> => {
     const { config, paths } = await loadMirrorConfig(configPath('mirror', o.config))
     const r = await syncMirror(config, paths, ctx.log, ctx.now)
-    const text = r.upToDate
-      ? `up to date at serial ${r.serial}`
-      : `published serial ${r.serial}${r.from === null ? '' : ` (was ${r.from})`}: fetched ${r.fetched.length} generation${r.fetched.length === 1 ? '' : 's'} (${formatBytes(r.bytes)}), repaired ${r.repaired.length}, removed ${r.removed.length}`
-    return { json: r, text }
+    return { json: r, text: describeSync(r) }
   })
 }
 

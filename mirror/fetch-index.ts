@@ -30,6 +30,21 @@ async function fetchPair(target: SshTarget, dir: string): Promise<SignedTree> {
   return pair
 }
 
+/**
+ * The upstream's pair, fetched over the copies the last fetch left in `dir` (rsync sends
+ * nothing for a file whose size and time match): cheap when nothing changed. Not verified:
+ * for the quick check only. Undefined when it cannot be had (the full fetch then says why).
+ */
+export async function fetchPairCached(target: SshTarget, dir: string): Promise<SignedTree | undefined> {
+  await ensureDir(dir)
+  try {
+    await runRsync(pullArgs(target, [`/${TREE_FILE}`, `/${TREE_SIG_FILE}`], dir, { compress: false }), `fetching ${TREE_FILE} from ${target.host}:${target.port}`)
+    return await readTreePair(dir)
+  } catch {
+    return undefined
+  }
+}
+
 /** The upstream's current tree, signature checked. */
 export async function fetchIndex(target: SshTarget, dir: string, key: PublicKey, log: Logger, o: FetchIndexOptions = {}): Promise<{ tree: Tree; signed: SignedTree }> {
   const attempts = o.attempts ?? 3

@@ -19,12 +19,17 @@ import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { readPublishedTree } from '../lib/stores/published-tree.js'
 import { checkFiles } from '../lib/stores/check-files.js'
 import { acquireLock } from './lock.js'
-import { fetchIndex } from './fetch-index.js'
+import { fetchIndex, fetchPairCached } from './fetch-index.js'
 import { fetchGeneration, type FetchContext } from './fetch-generation.js'
 import { planSync, type GenRef, type SyncPlan } from './plan-sync.js'
 import { commitPending, publishTree } from './publish.js'
 import { genDir, listStore, reclaimGeneration, removeGeneration } from './store-ops.js'
 import { readSuspects, clearSuspects } from './suspects.js'
+import { expireAttic, keepPruned, atticDir } from './attic.js'
+import { checkDisk, hoursWindow } from './limits.js'
+import { reportTrace } from './trace.js'
+import type { TraceEntry } from '../lib/formats/trace.js'
+import { sha256Hex } from '../lib/fsx/hash.js'
 
 export interface SyncResult {
   upToDate: boolean
@@ -35,6 +40,14 @@ export interface SyncResult {
   removed: string[]
   /** Bytes of the generations fetched (as stored). */
   bytes: number
+  /** Pruned generations moved into the attic (attic/<serial>/), and attic folders past `keep` removed. */
+  kept?: string[]
+  expired?: string[]
+  /** Why nothing was done (outside the allowed hours), or why the sync stopped early (they ended). */
+  skipped?: string
+  stopped?: string
+  /** Whether this mirror's trace reached its upstream. */
+  traced?: boolean
 }
 
 const label = (g: GenRef): string => `${g.service}/${g.generation}`
@@ -44,9 +57,9 @@ function entryOf(tree: Tree, g: GenRef) {
 }
 
 /** The published tree, or undefined when there is none or it no longer verifies (then everything is rechecked). */
-async function readPublished(store: string, key: PublicKey, log: Logger): Promise<Tree | undefined> {
+async function readPublished(store: string, key: PublicKey, log: Logger): Promise<{ tree: Tree; signed: SignedTree } | undefined> {
   try {
-    return (await readPublishedTree(store, key, { attempts: 1 }))?.tree
+    return await readPublishedTree(store, key, { attempts: 1 })
   } catch (err) {
     if (!isRoostError(err)) throw err
     log.warn({ err: err.message }, 'the published index does not verify; every stored generation will be rechecked')
@@ -54,19 +67,33 @@ async function readPublished(store: string, key: PublicKey, log: Logger): Promis
   }
 }
 
-async function readFloor(stateFile: string): Promise<number | undefined> {
-  const text = await readIfExists(stateFile)
+
+/** state/sync.json: the serial published here, since when, that tree's facts, and when the last sync finished. */
+export interface SyncRecord {
+  serial: number
+  time: string
+  since?: string
+  tree?: string
+  treePublished?: string
+  fetched: string[]
+  removed: string[]
+}
+
+export async function readSyncRecord(state: string): Promise<SyncRecord | undefined> {
+  const text = await readIfExists(join(state, 'sync.json'))
   try {
-    const serial = text ? (JSON.parse(text) as { serial?: unknown }).serial : undefined
-    return typeof serial === 'number' ? serial : undefined
+    const r = text ? (JSON.parse(text) as SyncRecord) : undefined
+    return r && typeof r.serial === 'number' ? r : undefined
   } catch {
-    return undefined // a damaged record: the published TREE.json still guards against rollback
+    return undefined
   }
 }
 
-/** state/sync.json: the serial published here and when the last sync finished. */
-async function recordSync(file: string, serial: number, at: Date, fetched: string[], removed: string[]): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify({ serial, time: at.toISOString(), fetched, removed }, null, 2) + '\n', 0o600)
+async function recordSync(state: string, signed: SignedTree, tree: Tree, at: Date, fetched: string[], removed: string[]): Promise<void> {
+  const prev = await readSyncRecord(state)
+  const since = prev?.serial === tree.serial && prev.since ? prev.since : at.toISOString()
+  const r: SyncRecord = { serial: tree.serial, time: at.toISOString(), since, tree: sha256Hex(signed.bytes), treePublished: tree.published, fetched, removed }
+  await writeFileAtomic(join(state, 'sync.json'), JSON.stringify(r, null, 2) + '\n', 0o600)
 }
 
 /** Rehashes stored generations; a bad one goes back to staging and only its bad files are fetched again. */
@@ -101,8 +128,8 @@ async function prepare(config: MirrorConfig, paths: MirrorPaths, log: Logger): P
   return { key, target }
 }
 
-/** Stage one (fetch, verify, install, repair), the commit point (publish), then removals. */
-async function carryOut(c: FetchContext, plan: SyncPlan, incoming: { tree: Tree; signed: SignedTree }, key: PublicKey, paths: MirrorPaths): Promise<{ bytes: number; repaired: string[] }> {
+/** Stage one (fetch, verify, install, repair), the commit point (publish), then removals (into the attic unless `keep` is 0). */
+async function carryOut(c: FetchContext, plan: SyncPlan, incoming: { tree: Tree; signed: SignedTree }, key: PublicKey, paths: MirrorPaths, old: { signed: SignedTree; tree: Tree } | undefined, keep: number | 'all', now: Date): Promise<{ bytes: number; repaired: string[]; kept: string[] }> {
   let bytes = 0
   const shown = progress('sync')
   try {
@@ -117,35 +144,136 @@ async function carryOut(c: FetchContext, plan: SyncPlan, incoming: { tree: Tree;
   const repaired = await recheck(c, plan, incoming.tree)
   await publishTree(paths.staging, paths.store, incoming.signed, key, c.log)
   c.log.info({ serial: plan.to }, 'index published')
-  for (const g of plan.remove) await removeGeneration(paths.store, g)
+  // what the old index listed is kept a while (the upstream pruned it); leftovers it never listed go
+  const listed = (g: GenRef) => Boolean(old?.tree.services[g.service]?.generations[g.generation])
+  const toKeep = keep !== 0 && old ? plan.remove.filter(listed) : []
+  if (toKeep.length) await keepPruned(paths.root, paths.store, old!.signed, old!.tree.serial, toKeep, now, c.log)
+  for (const g of plan.remove) if (!toKeep.includes(g)) await removeGeneration(paths.store, g)
   await cleanStaging(paths.staging)
   await clearSuspects(paths.state)
-  return { bytes, repaired }
+  return { bytes, repaired, kept: toKeep.map(label) }
 }
 
-/** Runs one sync under the mirror's lock (shared with verify). */
-export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date): Promise<SyncResult> {
+/** Bytes held in the store (as the published index counts them) and the attic. */
+async function heldBytes(paths: MirrorPaths, tree: Tree | undefined): Promise<number> {
+  let n = 0
+  for (const svc of Object.values(tree?.services ?? {})) for (const g of Object.values(svc.generations)) for (const f of Object.values(g.files)) n += f.bytes
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(join(dir, e.name))
+      else if (e.isFile()) n += (await fs.stat(join(dir, e.name))).size
+    }
+  }
+  await walk(atticDir(paths.root))
+  return n
+}
+
+/** Refuses (DISK_CAP) a sync that would not fit; nothing has been fetched yet. */
+async function checkRoom(config: MirrorConfig, paths: MirrorPaths, plan: SyncPlan, tree: Tree, published: Tree | undefined): Promise<void> {
+  if (!plan.fetch.length) return
+  const incoming = plan.fetch.reduce((n, g) => n + Object.values(entryOf(tree, g).files).reduce((m, f) => m + f.bytes, 0), 0)
+  const st = await fs.statfs(paths.store)
+  checkDisk({ held: config.limits.disk === undefined ? 0 : await heldBytes(paths, published), incoming, free: st.bavail * st.bsize, ...(config.limits.disk === undefined ? {} : { cap: config.limits.disk }) })
+}
+
+/**
+ * The quick check: the upstream serves exactly the pair published here (fetched over the last
+ * fetched copies, so rsync sends next to nothing), and the last sync here finished that
+ * serial with nothing suspect. Then nothing is new and nothing needs parsing or verifying.
+ */
+async function nothingNew(target: SshTarget, paths: MirrorPaths, published: { signed: SignedTree; tree: Tree } | undefined): Promise<boolean> {
+  if (!published) return false
+  const record = await readSyncRecord(paths.state)
+  if (record?.serial !== published.tree.serial || (await readSuspects(paths.state)).size) return false
+  const pair = await fetchPairCached(target, join(paths.staging, '.index'))
+  return pair !== undefined && pair.signature === published.signed.signature && pair.bytes.equals(published.signed.bytes)
+}
+
+/** The sync proper, under the mirror's lock. */
+async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, signal: AbortSignal): Promise<SyncResult> {
   await ensureDir(paths.state)
   const lock = await acquireLock(paths.lock)
   try {
     const { key, target } = await prepare(config, paths, log)
     const published = await readPublished(paths.store, key, log)
-    const stateFile = join(paths.state, 'sync.json')
+    const none = { fetched: [], repaired: [], removed: [], bytes: 0, kept: [] as string[] }
+    const expired = await expireAttic(paths.root, config.keep, now(), log)
+    if (await nothingNew(target, paths, published)) {
+      log.info({ serial: published!.tree.serial }, 'already up to date (the upstream serves the index published here)')
+      await recordSync(paths.state, published!.signed, published!.tree, now(), [], [])
+      return { upToDate: true, from: published!.tree.serial, serial: published!.tree.serial, ...none, expired }
+    }
     const incoming = await fetchIndex(target, join(paths.staging, '.index'), key, log)
     const suspect = await readSuspects(paths.state)
-    const plan = planSync(published, incoming.tree, await listStore(paths.store), { suspect, floor: await readFloor(stateFile) })
+    const plan = planSync(published?.tree, incoming.tree, await listStore(paths.store), { suspect, floor: (await readSyncRecord(paths.state))?.serial })
     const base = { from: plan.from ?? null, serial: plan.to }
     if (plan.upToDate) {
       log.info({ serial: plan.to }, 'already up to date')
-      await recordSync(stateFile, plan.to, now(), [], [])
-      return { upToDate: true, ...base, fetched: [], repaired: [], removed: [], bytes: 0 }
+      await recordSync(paths.state, incoming.signed, incoming.tree, now(), [], [])
+      return { upToDate: true, ...base, ...none, expired }
     }
     log.info({ from: plan.from, to: plan.to, fetch: plan.fetch.length, recheck: plan.recheck.length, remove: plan.remove.length }, 'sync planned')
-    const done = await carryOut({ target, staging: paths.staging, store: paths.store, log }, plan, incoming, key, paths)
-    const result = { upToDate: false, ...base, fetched: plan.fetch.map(label), repaired: done.repaired, removed: plan.remove.map(label), bytes: done.bytes }
-    await recordSync(stateFile, plan.to, now(), result.fetched, result.removed)
+    await checkRoom(config, paths, plan, incoming.tree, published?.tree)
+    const c: FetchContext = { target, staging: paths.staging, store: paths.store, log, signal, ...(config.limits.bandwidth ? { bandwidth: config.limits.bandwidth } : {}) }
+    const done = await carryOut(c, plan, incoming, key, paths, published, config.keep, now())
+    const result = { upToDate: false, ...base, fetched: plan.fetch.map(label), repaired: done.repaired, removed: plan.remove.map(label), bytes: done.bytes, kept: done.kept, expired }
+    await recordSync(paths.state, incoming.signed, incoming.tree, now(), result.fetched, result.removed)
     return result
   } finally {
     await lock.release()
   }
+}
+
+/** This mirror's own trace entry, from state/sync.json. */
+async function ownEntry(paths: MirrorPaths, now: Date, error?: string): Promise<Omit<TraceEntry, 'path'>> {
+  const r = await readSyncRecord(paths.state)
+  return {
+    serial: r?.serial ?? null,
+    tree: r?.tree ?? null,
+    treePublished: r?.treePublished ?? null,
+    syncedAt: r?.since ?? null,
+    checkedAt: now.toISOString(),
+    ...(error ? { error: error.slice(0, 500) } : {}),
+  }
+}
+
+export interface SyncOptions {
+  /** Report the trace upstream (default true). */
+  trace?: boolean
+}
+
+/**
+ * Runs one sync under the mirror's lock (shared with verify), within the allowed hours (a
+ * transfer still running when they end is stopped; the next sync resumes it), then reports
+ * this mirror's trace upstream, also after a failed sync (with its error).
+ */
+export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, o: SyncOptions = {}): Promise<SyncResult> {
+  const hours = config.limits.hours ? hoursWindow(config.limits.hours, now()) : undefined
+  if (hours && !hours.inside) {
+    const why = `outside the allowed hours (${config.limits.hours}); the next window opens in ${Math.ceil(hours.ms / 60_000)} min`
+    log.info({ hours: config.limits.hours }, why)
+    const r = await readSyncRecord(paths.state)
+    return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [], skipped: why }
+  }
+  const abort = new AbortController()
+  const timer = hours && Number.isFinite(hours.ms) ? setTimeout(() => abort.abort(new Error(`the allowed hours (${config.limits.hours}) ended`)), hours.ms) : undefined
+  const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
+  const report = async (error?: string): Promise<boolean> => (o.trace ?? true) && reportTrace(config, paths, target, await ownEntry(paths, now(), error), log)
+  let result: SyncResult
+  try {
+    result = await syncStore(config, paths, log, now, abort.signal)
+  } catch (err) {
+    if (abort.signal.aborted) {
+      const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`
+      log.warn(why)
+      await report(why)
+      const r = await readSyncRecord(paths.state)
+      return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [], stopped: why }
+    }
+    if (!(isRoostError(err, 'LOCKED'))) await report((err as Error).message)
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+  return { ...result, traced: await report() }
 }
