@@ -8,10 +8,10 @@ import { RoostError } from './errors.js'
 import { parsePublicKey, type PublicKey } from './sign.js'
 
 /** Splits `host:port`, `[v6]:port` or `host` (port 2222 by default). Pure. `option` names the flag in errors. */
-export function parseEndpoint(text: string, option = '--hub'): { host: string; port: number } {
+export function parseEndpoint(text: string, option = '--hub', o: { anyPort?: boolean } = {}): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text)
   const port = m?.[2] === undefined ? 2222 : Number(m[2])
-  if (!m || !m[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!m || !m[1] || !Number.isInteger(port) || port < (o.anyPort ? 0 : 1) || port > 65535) {
     throw new RoostError('USAGE', `${option} '${text}' is not HOST:PORT`, { hint: `for example ${option} hub.example.org:2222 or ${option} [2001:db8::1]:2222` })
   }
   return { host: m[1], port }

@@ -1,4 +1,4 @@
-/** The mirror role's commands: init, sync, verify, volumes, burn. */
+/** The mirror role's commands: init, sync, verify, volumes, burn, serve, watch, add-mirror. */
 import type { Command } from 'commander'
 import { configPath, withHelp, type Ctx, type Output, type RunAction } from '../lib/cli.js'
 import { EXIT } from '../lib/errors.js'
@@ -10,6 +10,11 @@ import { syncMirror, type SyncResult } from './sync.js'
 import { verifyMirror } from './verify.js'
 import { makeVolumes, type VolumesResult } from './volumes.js'
 import { burn } from './burn.js'
+import { serveMirror } from './serve.js'
+import { watchMirror } from './watch.js'
+import { addDownstreamMirror } from './add-mirror.js'
+import { repairMirror } from './repair.js'
+import { parseDuration } from '../lib/config/units.js'
 import { verifySets, type SetsCheck } from '../lib/volumes/verify-set.js'
 import { readPrivateKey, parsePublicKey } from '../lib/sign.js'
 import { RoostError } from '../lib/errors.js'
@@ -19,6 +24,7 @@ interface InitOpts {
   name: string
   indexKey: string
   hostKey?: string
+  serve?: string
 }
 
 function registerInit(role: Command, runAction: RunAction): void {
@@ -30,10 +36,11 @@ function registerInit(role: Command, runAction: RunAction): void {
     .requiredOption('--name <name>', "this mirror's account name on the upstream")
     .requiredOption('--index-key <key>', "the hub's index key (a line or a .pub file), as `roost hub init` printed it")
     .option('--host-key <key>', "the upstream's SSH host key (a line or a .pub file); read with ssh-keyscan when absent")
+    .option('--serve <host:port>', 'this mirror will feed downstream mirrors (roost mirror serve) on this address: makes its SSH host key')
     .option('--json', 'print the result as JSON')
   withHelp(cmd, "roost mirror init /srv/roost-mirror --upstream hub.example.org:2222 --name mirror1 --index-key 'ssh-ed25519 AAAA…'")
   runAction(cmd, async (dir: string, o: InitOpts): Promise<Output> => {
-    const r = await initMirror({ dir, upstream: o.upstream, name: o.name, indexKey: o.indexKey, ...(o.hostKey ? { hostKey: o.hostKey } : {}) })
+    const r = await initMirror({ dir, upstream: o.upstream, name: o.name, indexKey: o.indexKey, ...(o.hostKey ? { hostKey: o.hostKey } : {}), ...(o.serve ? { serve: o.serve } : {}) })
     const text = [
       `mirror '${r.name}' initialised: ${r.config}`,
       `pinned the upstream's host key for ${r.upstream.host}:${r.upstream.port} (${r.upstream.pinnedFrom === 'argument' ? 'from --host-key' : 'read with ssh-keyscan; compare it with the hub'}): ${r.upstream.fingerprint}`,
@@ -41,6 +48,7 @@ function registerInit(role: Command, runAction: RunAction): void {
       `${r.key.reused ? 'kept the existing' : 'made a new'} key ${r.key.path} (${r.key.fingerprint})`,
       'register this mirror on the hub:',
       `  ${r.register}`,
+      ...(r.serve ? [`it will serve downstream mirrors on ${r.serve.host}:${r.serve.port} (roost mirror serve) with the host key ${r.serve.hostKey.fingerprint}; add each with roost mirror add-mirror`] : []),
     ].join('\n')
     return { json: r, text }
   })
@@ -78,17 +86,21 @@ function registerSync(role: Command, runAction: RunAction): void {
 function registerVerify(role: Command, runAction: RunAction): void {
   const cmd = role
     .command('verify')
-    .description('rehash every file of the published tree; exit 3 on any missing or damaged file')
+    .description('rehash every file of the published tree; exit 3 on any missing or damaged file (with --repair, only if it could not be mended)')
+    .option('--repair', 'fetch damaged files again at once: from the upstream, else from each of the peers in mirror.yaml')
     .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
     .option('--json', 'print the result as JSON')
-  withHelp(cmd, 'roost mirror verify --config /srv/roost-mirror/mirror.yaml')
-  runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<Output> => {
+  withHelp(cmd, 'roost mirror verify --repair --config /srv/roost-mirror/mirror.yaml')
+  runAction(cmd, async (o: { config?: string; repair?: boolean }, ctx: Ctx): Promise<Output> => {
     const { config, paths } = await loadMirrorConfig(configPath('mirror', o.config))
     const r = await verifyMirror(config, paths, ctx.log, ctx.now)
     const summary = `serial ${r.serial}: ${r.services} services, ${r.generations} generations, ${r.files} files, ${formatBytes(r.bytes)} checked`
     if (r.ok) return { json: r, text: `verified ${summary}` }
-    const text = `verification FAILED, ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} (${summary}):\n${describeProblems(r.problems)}\nthe next roost mirror sync repairs them`
-    return { json: r, text, exitCode: EXIT.VERIFY }
+    const found = `verification FAILED, ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} (${summary}):\n${describeProblems(r.problems)}`
+    if (!o.repair || config.bucket) return { json: r, text: `${found}\nthe next roost mirror sync repairs them`, exitCode: EXIT.VERIFY }
+    const fixed = await repairMirror(config, paths, ctx.log, ctx.now)
+    const lines = [found, ...Object.entries(fixed.repaired).map(([g, from]) => `repaired ${g} from ${from}`), ...fixed.failed.map(g => `NOT repaired: ${g} (no source had a good copy; it stays suspect)`)]
+    return { json: { ...r, repair: fixed }, text: lines.join('\n'), ...(fixed.failed.length ? { exitCode: EXIT.VERIFY } : {}) }
   })
 }
 
@@ -175,6 +187,54 @@ function registerBurn(role: Command, runAction: RunAction): void {
   })
 }
 
+function registerServe(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('serve')
+    .description("feed downstream mirrors: the read-only SSH front door on mirror.yaml's serve.listen (stops on SIGTERM or SIGINT)")
+    .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
+  withHelp(cmd, 'roost mirror serve --config /srv/roost-mirror/mirror.yaml')
+  runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<void> => {
+    await serveMirror({ configFile: configPath('mirror', o.config), log: ctx.log })
+  })
+}
+
+function registerWatch(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('watch')
+    .description('stay subscribed to the upstream over SSH and sync within seconds of each publish; dials again with backoff after a cut (stops on SIGTERM or SIGINT)')
+    .option('--every <duration>', 'also sync this often without a notice', '1h')
+    .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
+  withHelp(cmd, 'roost mirror watch --config /srv/roost-mirror/mirror.yaml')
+  runAction(cmd, async (o: { config?: string; every: string }, ctx: Ctx): Promise<void> => {
+    const everyMs = parseDuration(o.every)
+    if (everyMs === undefined || everyMs < 60_000) throw new RoostError('USAGE', `--every '${o.every}' is not a duration of at least 1m`, { hint: 'for example --every 1h' })
+    const { config, paths } = await loadMirrorConfig(configPath('mirror', o.config))
+    await watchMirror(config, paths, ctx.log, ctx.now, { everyMs, onSync: r => r instanceof Error || ctx.log.info({ sync: describeSync(r) }, 'sync done') })
+  })
+}
+
+function registerAddMirror(role: Command, runAction: RunAction): void {
+  const cmd = role
+    .command('add-mirror')
+    .description('let a downstream mirror read this one (adds it and a serve: section to mirror.yaml, makes the host key)')
+    .argument('<name>', "the downstream mirror's account name")
+    .requiredOption('--key <key>', "the downstream mirror's public key (a line or a .pub file), as its `roost mirror init` printed it")
+    .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
+    .option('--json', 'print the result as JSON')
+  withHelp(cmd, "roost mirror add-mirror mirror2 --key 'ssh-ed25519 AAAA… roost-mirror-mirror2' --config /srv/roost-mirror/mirror.yaml")
+  runAction(cmd, async (name: string, o: { key: string; config?: string }): Promise<Output> => {
+    const r = await addDownstreamMirror(configPath('mirror', o.config), name, o.key)
+    const text = [
+      `mirror '${r.name}' (${r.fingerprint}) may now read this mirror: ${r.config}`,
+      `${r.hostKey.made ? 'made the' : 'this mirror\'s'} SSH host key: ${r.hostKey.fingerprint}`,
+      `serve it with: roost mirror serve --config ${r.config}   (listening on ${r.listen.host}:${r.listen.port}; set serve.listen for other addresses)`,
+      'on the downstream mirror (use this host\'s reachable address):',
+      `  ${r.init}`,
+    ].join('\n')
+    return { json: r, text }
+  })
+}
+
 export function registerMirror(program: Command, runAction: RunAction): void {
   const role = program.command('mirror').description('the mirror role: pull, verify and keep a copy of the hub\'s store')
   registerInit(role, runAction)
@@ -182,4 +242,7 @@ export function registerMirror(program: Command, runAction: RunAction): void {
   registerVerify(role, runAction)
   registerVolumes(role, runAction)
   registerBurn(role, runAction)
+  registerServe(role, runAction)
+  registerWatch(role, runAction)
+  registerAddMirror(role, runAction)
 }

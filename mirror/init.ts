@@ -24,6 +24,8 @@ export interface MirrorInitOptions {
   indexKey: string
   /** The upstream's SSH host key: a line or a .pub file; read with ssh-keyscan when absent. */
   hostKey?: string
+  /** HOST:PORT this mirror will serve downstream mirrors on (`roost mirror serve`): makes its host key. */
+  serve?: string
 }
 
 export interface MirrorInitResult {
@@ -34,6 +36,8 @@ export interface MirrorInitResult {
   key: { path: string; line: string; fingerprint: string; reused: boolean }
   /** The command to run on the hub to let this mirror read. */
   register: string
+  /** With --serve: where it will listen and its SSH host key. */
+  serve?: { host: string; port: number; hostKey: { line: string; fingerprint: string } }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -55,7 +59,8 @@ export async function initMirror(o: MirrorInitOptions): Promise<MirrorInitResult
   if (await exists(config)) throw new RoostError('CONFIG_EXISTS', `${config} already exists; refusing to overwrite it`, { hint: 'choose another folder, or remove the old mirror first' })
   const indexKey = await readPublicKeyArg(o.indexKey, '--index-key')
   const hostKey = o.hostKey ? await readPublicKeyArg(o.hostKey, '--host-key') : await scanHostKey(host, port, '--host-key')
-  const cfg = { name, upstream: { host, port, hostKey: hostKey.line }, indexKey: indexKey.line, key: 'keys/mirror_ed25519', root: '.' }
+  const serve = o.serve === undefined ? undefined : parseEndpoint(o.serve, '--serve', { anyPort: true })
+  const cfg = { name, upstream: { host, port, hostKey: hostKey.line }, indexKey: indexKey.line, key: 'keys/mirror_ed25519', root: '.', ...(serve ? { serve: { listen: serve } } : {}) }
   validateConfig(MirrorConfigSchema, cfg, config)
   await fs.mkdir(dir, { recursive: true, mode: 0o755 })
   await ensureDir(join(dir, 'keys'), 0o700)
@@ -63,6 +68,7 @@ export async function initMirror(o: MirrorInitOptions): Promise<MirrorInitResult
   await ensureDir(join(dir, 'staging'), 0o700)
   await ensureDir(join(dir, 'state'), 0o700)
   const key = await mirrorKey(join(dir, cfg.key), name)
+  const serveKey = serve ? await ensureKeyPair(join(dir, 'keys', 'host_ed25519'), `roost-mirror-host-${name}`) : undefined
   await writeFileNew(config, dumpYaml(cfg), 0o600)
   return {
     config,
@@ -71,5 +77,6 @@ export async function initMirror(o: MirrorInitOptions): Promise<MirrorInitResult
     indexKey: { line: indexKey.line, fingerprint: indexKey.fingerprint },
     key,
     register: `roost hub add-mirror ${name} --key '${key.line}'`,
+    ...(serve && serveKey ? { serve: { ...serve, hostKey: { line: serveKey.line, fingerprint: serveKey.key.public.fingerprint } } } : {}),
   }
 }

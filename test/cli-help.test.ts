@@ -13,7 +13,7 @@ import { registerRestore } from '../lib/restore/cli.js'
 import { registerExport } from '../lib/export/cli.js'
 
 /** Commands that run until stopped: they log; a result is not what they are for. */
-const DAEMONS = new Set(['hub serve', 'spoke schedule'])
+const DAEMONS = new Set(['hub serve', 'spoke schedule', 'mirror serve', 'mirror watch'])
 
 function leaves(): Array<{ name: string; cmd: Command }> {
   const program = new Command('roost')

@@ -35,8 +35,8 @@ export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, fil
   return deepFreeze(r.data)
 }
 
-/** Reads, parses and validates a YAML config file. */
-export async function loadConfig<S extends z.ZodType>(schema: S, file: string): Promise<z.output<S>> {
+/** Reads and parses a YAML config file without validating it (to edit it and write it back). */
+export async function loadRawYaml(file: string): Promise<unknown> {
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')
@@ -55,7 +55,12 @@ export async function loadConfig<S extends z.ZodType>(schema: S, file: string): 
     const line = (err as { mark?: { line: number } }).mark?.line
     throw new RoostError('CONFIG_INVALID', `${basename(file)}: ${reason}${line === undefined ? '' : ` (line ${line + 1})`}`, { cause: err })
   }
-  return validateConfig(schema, raw, file)
+  return raw
+}
+
+/** Reads, parses and validates a YAML config file. */
+export async function loadConfig<S extends z.ZodType>(schema: S, file: string): Promise<z.output<S>> {
+  return validateConfig(schema, await loadRawYaml(file), file)
 }
 
 /** Renders a config object as YAML for writing. */

@@ -20,6 +20,7 @@ export const MirrorConfigSchema = z.strictObject({
       /** This mirror's SSH host key (made by `mirror init --serve` or `mirror add-mirror`). */
       hostKey: z.string().default('keys/host_ed25519'),
       limits: FrontDoorLimitsSchema.prefault({}),
+      rrsync: z.string().default('/usr/bin/rrsync'),
     })
     .optional(),
   /** Downstream mirrors allowed to read this mirror's store (`roost mirror add-mirror`). */
