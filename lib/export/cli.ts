@@ -26,7 +26,7 @@ export function registerExport(program: Command, runAction: RunAction): void {
     .description('write a generation with its whole chain (manifests, signatures, archives) as one verified tar file')
     .argument('<service>', 'the service')
     .argument('<generation>', 'the generation id to export (its full and every link up to it come along)')
-    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (the spoke's own kept copies) or a store folder (a mirror's store/, a copy of the hub's)")
+    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (the spoke's own kept copies), 'upstream' (over SSH, as the mirror.yaml given with --config) or a store folder (a mirror's store/, a copy of the hub's)")
     .requiredOption('--to <file>', 'the export file to write (written only when every check passed)')
     .option('--force', 'replace an existing file')
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")

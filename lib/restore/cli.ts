@@ -9,6 +9,7 @@ import { loadMirrorConfig } from '../config/mirror.js'
 import { formatBytes } from '../config/units.js'
 import { HubReader } from '../stores/hub.js'
 import { StoreFolderReader } from '../stores/store-folder.js'
+import { RemoteStoreReader } from '../stores/remote-store.js'
 import { VolumeSetReader } from '../stores/volume-set.js'
 import { findVolumes } from '../volumes/open-set.js'
 import { TREE_FILE } from '../formats/tree.js'
@@ -69,6 +70,10 @@ export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKe
   if (opts.from === 'hub' || opts.from === 'local') {
     const { config, paths } = await loadSpokeConfig(configPath('spoke', opts.config))
     return opts.from === 'hub' ? HubReader.open(config, paths) : SpokeLocalReader.open(config, paths)
+  }
+  if (opts.from === 'upstream') {
+    const { config, paths } = await loadMirrorConfig(configPath('mirror', opts.config))
+    return RemoteStoreReader.open(config, paths)
   }
   const isStore = await fs.stat(resolve(opts.from, TREE_FILE)).then(() => true, () => false)
   if (isStore || !(await fs.stat(opts.from).then(s => s.isDirectory(), () => false))) return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
@@ -170,7 +175,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .description('restore a generation of a service with its whole chain, verified before anything is written')
     .argument('<service>', 'the service to restore')
     .argument('[generation]', 'a generation id (default: the newest)')
-    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies), a store folder (a mirror's store/, a copy of the hub's), or a folder of disc images (or mounted discs) of one or more sets")
+    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies), 'upstream' (the hub or serving mirror the mirror.yaml given with --config pulls from, over SSH), a store folder (a mirror's store/, a copy of the hub's), or a folder of disc images (or mounted discs) of one or more sets")
     .option('--to <dir>', 'the folder to restore into (archived paths land below it: /srv/wiki → DIR/srv/wiki)')
     .option('--at <time>', 'the newest generation at or before TIME (2026-11-20T12:00:00Z, or 2026-11-20 for the end of that day UTC)')
     .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])

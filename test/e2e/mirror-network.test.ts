@@ -136,6 +136,10 @@ t.test('hub → A → B: watch, serve, traces, attic, reconnect, lag, repair fro
   t.comment(`hub accepted G2 → B verified and published it: ${Date.now() - accepted} ms (delivery ${accepted - t0} ms)`)
   t.equal(await treeSerial(bStore), await treeSerial(join(w.hubRoot, 'store')), "B publishes the hub's serial")
   t.equal((await roost(['mirror', 'verify', '--config', bConfig])).exitCode, 0, 'B verifies')
+  const overSsh = join(dir, 'restored-over-ssh')
+  const fromA = await roost(['restore', 'wiki', G2, '--from', 'upstream', '--config', bConfig, '--to', overSsh])
+  t.equal(fromA.exitCode, 0, "restore over SSH from the mirror B pulls from (A's serve)", { stderr: fromA.stderr })
+  t.same(await compareTrees(src, join(overSsh, src)), [], 'bit-exact with the source')
 
   lap(t, 'before: G1 was pruned by the hub (keepLast 1): g')
   // G1 was pruned by the hub (keepLast 1): gone from A's store, kept in A's attic, restorable
