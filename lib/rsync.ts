@@ -16,6 +16,8 @@ export interface TransferOptions {
   ioTimeout?: number
   /** Compress on the wire with zstd (worth it for tars, not for compressed files). */
   compress?: boolean
+  /** Never trust size + mtime: always compare content (rsync's delta still sends only what differs). */
+  ignoreTimes?: boolean
 }
 
 function common(t: SshTarget, o: TransferOptions, keepCut: string[]): string[] {
@@ -23,6 +25,7 @@ function common(t: SshTarget, o: TransferOptions, keepCut: string[]): string[] {
   if (o.compress ?? true) a.push('--compress', '--compress-choice=zstd')
   if (o.basisDir) a.push(`--copy-dest=${o.basisDir}`)
   if (o.bwlimit) a.push(`--bwlimit=${o.bwlimit}`)
+  if (o.ignoreTimes) a.push('--ignore-times')
   a.push(`--timeout=${o.ioTimeout ?? 600}`)
   return a
 }

@@ -31,14 +31,15 @@ async function fetchPair(target: SshTarget, dir: string): Promise<SignedTree> {
 }
 
 /**
- * The upstream's pair, fetched over the copies the last fetch left in `dir` (rsync sends
- * nothing for a file whose size and time match): cheap when nothing changed. Not verified:
- * for the quick check only. Undefined when it cannot be had (the full fetch then says why).
+ * The upstream's pair, fetched over the copies the last fetch left in `dir`: rsync compares
+ * content (--ignore-times: two publishes in one second may have equal sizes and times) and
+ * sends only what differs, so it is cheap when nothing changed. Not verified here. Undefined
+ * when it cannot be had (the full fetch then says why).
  */
 export async function fetchPairCached(target: SshTarget, dir: string): Promise<SignedTree | undefined> {
   await ensureDir(dir)
   try {
-    await runRsync(pullArgs(target, [`/${TREE_FILE}`, `/${TREE_SIG_FILE}`], dir, { compress: false }), `fetching ${TREE_FILE} from ${target.host}:${target.port}`)
+    await runRsync(pullArgs(target, [`/${TREE_FILE}`, `/${TREE_SIG_FILE}`], dir, { compress: false, ignoreTimes: true }), `fetching ${TREE_FILE} from ${target.host}:${target.port}`)
     return await readTreePair(dir)
   } catch {
     return undefined

@@ -13,10 +13,10 @@ import type { Logger } from '../lib/log.js'
 import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
 import { parsePublicKey, type PublicKey } from '../lib/sign.js'
 import { isRoostError } from '../lib/errors.js'
-import type { SignedTree, Tree } from '../lib/formats/tree.js'
+import { openTree, TREE_FILE, type SignedTree, type Tree } from '../lib/formats/tree.js'
 import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
 import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
-import { readPublishedTree } from '../lib/stores/published-tree.js'
+import { readPublishedTree, readTreePair } from '../lib/stores/published-tree.js'
 import { checkFiles } from '../lib/stores/check-files.js'
 import { acquireLock } from './lock.js'
 import { fetchIndex, fetchPairCached } from './fetch-index.js'
@@ -177,16 +177,30 @@ async function checkRoom(config: MirrorConfig, paths: MirrorPaths, plan: SyncPla
 }
 
 /**
- * The quick check: the upstream serves exactly the pair published here (fetched over the last
- * fetched copies, so rsync sends next to nothing), and the last sync here finished that
- * serial with nothing suspect. Then nothing is new and nothing needs parsing or verifying.
+ * The quick check: the upstream serves byte for byte the pair published here, and the last
+ * sync here finished exactly that tree with nothing suspect. Then nothing is new, and nothing
+ * is parsed or verified (the published pair was verified when it was published): the cost is
+ * one small rsync, whatever the tree's size.
  */
-async function nothingNew(target: SshTarget, paths: MirrorPaths, published: { signed: SignedTree; tree: Tree } | undefined): Promise<boolean> {
-  if (!published) return false
-  const record = await readSyncRecord(paths.state)
-  if (record?.serial !== published.tree.serial || (await readSuspects(paths.state)).size) return false
-  const pair = await fetchPairCached(target, join(paths.staging, '.index'))
-  return pair !== undefined && pair.signature === published.signed.signature && pair.bytes.equals(published.signed.bytes)
+async function nothingNew(upstream: SignedTree | undefined, paths: MirrorPaths): Promise<SyncRecord | undefined> {
+  if (!upstream) return undefined
+  const [record, here] = await Promise.all([readSyncRecord(paths.state), readTreePair(paths.store)])
+  if (!record || !here || record.tree !== sha256Hex(here.bytes)) return undefined
+  if (!here.bytes.equals(upstream.bytes) || here.signature !== upstream.signature) return undefined
+  if ((await readSuspects(paths.state)).size) return undefined
+  return record
+}
+
+/** The upstream's verified tree: the pair the quick check fetched if it verifies, else fetched afresh (with retries). */
+async function incomingTree(fetched: SignedTree | undefined, target: SshTarget, paths: MirrorPaths, key: PublicKey, log: Logger): Promise<{ tree: Tree; signed: SignedTree }> {
+  if (fetched) {
+    try {
+      return { tree: openTree(fetched, key, `upstream ${TREE_FILE}`), signed: fetched }
+    } catch (err) {
+      if (!isRoostError(err, 'INDEX_BAD_SIGNATURE')) throw err
+    }
+  }
+  return fetchIndex(target, join(paths.staging, '.index'), key, log)
 }
 
 /** The sync proper, under the mirror's lock. */
@@ -195,15 +209,17 @@ async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, 
   const lock = await acquireLock(paths.lock)
   try {
     const { key, target } = await prepare(config, paths, log)
-    const published = await readPublished(paths.store, key, log)
     const none = { fetched: [], repaired: [], removed: [], bytes: 0, kept: [] as string[] }
     const expired = await expireAttic(paths.root, config.keep, now(), log)
-    if (await nothingNew(target, paths, published)) {
-      log.info({ serial: published!.tree.serial }, 'already up to date (the upstream serves the index published here)')
-      await recordSync(paths.state, published!.signed, published!.tree, now(), [], [])
-      return { upToDate: true, from: published!.tree.serial, serial: published!.tree.serial, ...none, expired }
+    const fetched = await fetchPairCached(target, join(paths.staging, '.index'))
+    const same = await nothingNew(fetched, paths)
+    if (same) {
+      log.info({ serial: same.serial }, 'already up to date (the upstream serves the index published here)')
+      await writeFileAtomic(join(paths.state, 'sync.json'), JSON.stringify({ ...same, time: now().toISOString(), fetched: [], removed: [] }, null, 2) + '\n', 0o600)
+      return { upToDate: true, from: same.serial, serial: same.serial, ...none, expired }
     }
-    const incoming = await fetchIndex(target, join(paths.staging, '.index'), key, log)
+    const published = await readPublished(paths.store, key, log)
+    const incoming = await incomingTree(fetched, target, paths, key, log)
     const suspect = await readSuspects(paths.state)
     const plan = planSync(published?.tree, incoming.tree, await listStore(paths.store), { suspect, floor: (await readSyncRecord(paths.state))?.serial })
     const base = { from: plan.from ?? null, serial: plan.to }
