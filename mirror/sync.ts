@@ -30,6 +30,7 @@ import { checkDisk, hoursWindow } from './limits.js'
 import { reportTrace } from './trace.js'
 import type { TraceEntry } from '../lib/formats/trace.js'
 import { sha256Hex } from '../lib/fsx/hash.js'
+import { syncBucket } from './bucket.js'
 
 export interface SyncResult {
   upToDate: boolean
@@ -277,7 +278,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
   const report = async (error?: string): Promise<boolean> => (o.trace ?? true) && reportTrace(config, paths, target, await ownEntry(paths, now(), error), log)
   let result: SyncResult
   try {
-    result = await syncStore(config, paths, log, now, abort.signal)
+    result = config.bucket ? await syncBucket(config, paths, log, now) : await syncStore(config, paths, log, now, abort.signal)
   } catch (err) {
     if (abort.signal.aborted) {
       const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`

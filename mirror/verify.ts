@@ -14,6 +14,7 @@ import { checkFiles, type CheckTotals, type FileProblem } from '../lib/stores/ch
 import { acquireLock } from './lock.js'
 import { genDir } from './store-ops.js'
 import { writeSuspects } from './suspects.js'
+import { verifyBucket } from './bucket-verify.js'
 
 export interface VerifyProblem extends FileProblem {
   service: string
@@ -32,6 +33,7 @@ export interface VerifyReport {
 
 /** Rehashes the published tree. Throws INDEX_MISSING when nothing is published, INDEX_BAD_SIGNATURE when TREE.json is forged. */
 export async function verifyMirror(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date): Promise<VerifyReport> {
+  if (config.bucket) return verifyBucket(config, paths, log, now)
   const lock = await acquireLock(paths.lock)
   try {
     const key = parsePublicKey(config.indexKey, `${paths.config}: indexKey`)

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(rsync openssh-client tar zstd python3 age acl attr
   # disc sets: ISO images and parity
   xorriso par2
+  # mirrors whose store is a bucket on an object store (S3, B2, Ceph RGW, MinIO, …)
+  rclone
   # the status page's browser test (driven by playwright-core through its executablePath)
   chromium
   # the sample database hooks (scripts/hooks/) and their tests: each test starts its own server
@@ -34,7 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$status" -eq 0 ] || { echo "bootstrap: apt-get install failed" >&2; exit 1; }
 fi
 for tool in rsync rrsync ssh ssh-keygen ssh-keyscan tar zstd age age-keygen setfacl setfattr python3 node \
-  xorriso par2 chromium sqlite3 psql pg_dump pg_restore mariadb mariadb-dump mariadb-install-db; do
+  xorriso par2 rclone chromium sqlite3 psql pg_dump pg_restore mariadb mariadb-dump mariadb-install-db; do
   command -v "$tool" >/dev/null || { echo "bootstrap: $tool is still missing" >&2; exit 1; }
 done
 node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 20) { console.error("bootstrap: roost needs Node 20 or newer"); process.exit(1) }'

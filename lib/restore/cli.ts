@@ -10,6 +10,7 @@ import { formatBytes } from '../config/units.js'
 import { HubReader } from '../stores/hub.js'
 import { StoreFolderReader } from '../stores/store-folder.js'
 import { RemoteStoreReader } from '../stores/remote-store.js'
+import { BucketReader, RCLONE_PREFIX } from '../stores/bucket.js'
 import { VolumeSetReader } from '../stores/volume-set.js'
 import { findVolumes } from '../volumes/open-set.js'
 import { TREE_FILE } from '../formats/tree.js'
@@ -21,7 +22,7 @@ import { listGeneration, renderListing } from './list.js'
 import { parseAtTime } from './choose.js'
 import { hookFailures, planHooks, runHooks, type HookRun } from '../hooks.js'
 import { hookEnvNameProblem, type Hook } from '../config/spoke.js'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 
 interface RestoreCliOptions {
   from: string
@@ -34,6 +35,7 @@ interface RestoreCliOptions {
   catalogKey?: string
   identity?: string
   config?: string
+  rcloneConfig?: string
   hooks?: string
   hookEnv: string[]
 }
@@ -63,10 +65,23 @@ async function indexKeyFor(opts: Pick<RestoreCliOptions, 'indexKey' | 'config'>)
 }
 
 /**
- * Opens the reader for --from: 'hub' or 'local' (with the spoke's config), a store folder (it
- * has TREE.json), or a folder of disc images or mounted discs.
+ * rclone's config for `--from rclone:…`: --rclone-config, else the bucket.rcloneConfig of the
+ * mirror.yaml named by --config / ROOST_CONFIG, else rclone's own default.
  */
-export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKey' | 'config' | 'catalogKey'>, log?: Logger): Promise<StoreReader> {
+async function rcloneConfigFor(opts: Pick<RestoreCliOptions, 'rcloneConfig' | 'config'>): Promise<{ config?: string }> {
+  if (opts.rcloneConfig) return { config: resolve(opts.rcloneConfig) }
+  const explicit = opts.config ?? process.env.ROOST_CONFIG
+  if (!explicit) return {}
+  const { config } = await loadMirrorConfig(explicit)
+  return config.bucket?.rcloneConfig ? { config: resolve(dirname(resolve(explicit)), config.bucket.rcloneConfig) } : {}
+}
+
+/**
+ * Opens the reader for --from: 'hub' or 'local' (with the spoke's config), a bucket
+ * (`rclone:REMOTE:path`), a store folder (it has TREE.json), or a folder of disc images or
+ * mounted discs.
+ */
+export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKey' | 'config' | 'catalogKey' | 'rcloneConfig'>, log?: Logger): Promise<StoreReader> {
   if (opts.from === 'hub' || opts.from === 'local') {
     const { config, paths } = await loadSpokeConfig(configPath('spoke', opts.config))
     return opts.from === 'hub' ? HubReader.open(config, paths) : SpokeLocalReader.open(config, paths)
@@ -74,6 +89,11 @@ export async function openReader(opts: Pick<RestoreCliOptions, 'from' | 'indexKe
   if (opts.from === 'upstream') {
     const { config, paths } = await loadMirrorConfig(configPath('mirror', opts.config))
     return RemoteStoreReader.open(config, paths)
+  }
+  if (opts.from.startsWith(RCLONE_PREFIX)) {
+    const remote = opts.from.slice(RCLONE_PREFIX.length)
+    if (!/^[A-Za-z0-9_.-]+:/.test(remote)) throw new RoostError('USAGE', `--from ${opts.from}: expected rclone:REMOTE:path, e.g. rclone:s3:roost-tree`)
+    return BucketReader.open(remote, await rcloneConfigFor(opts), await indexKeyFor(opts))
   }
   const isStore = await fs.stat(resolve(opts.from, TREE_FILE)).then(() => true, () => false)
   if (isStore || !(await fs.stat(opts.from).then(s => s.isDirectory(), () => false))) return StoreFolderReader.open(opts.from, await indexKeyFor(opts))
@@ -175,7 +195,7 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .description('restore a generation of a service with its whole chain, verified before anything is written')
     .argument('<service>', 'the service to restore')
     .argument('[generation]', 'a generation id (default: the newest)')
-    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies), 'upstream' (the hub or serving mirror the mirror.yaml given with --config pulls from, over SSH), a store folder (a mirror's store/, a copy of the hub's), or a folder of disc images (or mounted discs) of one or more sets")
+    .requiredOption('--from <source>', "'hub' (the spoke's config), 'local' (this spoke's kept copies), 'upstream' (the hub or serving mirror the mirror.yaml given with --config pulls from, over SSH), a store folder (a mirror's store/, a copy of the hub's), a bucket as rclone:REMOTE:path (a mirror's bucket.remote), or a folder of disc images (or mounted discs) of one or more sets")
     .option('--to <dir>', 'the folder to restore into (archived paths land below it: /srv/wiki → DIR/srv/wiki)')
     .option('--at <time>', 'the newest generation at or before TIME (2026-11-20T12:00:00Z, or 2026-11-20 for the end of that day UTC)')
     .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])
@@ -184,7 +204,8 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--identity <file>', "the age identity (kept offline) that opens an encrypted service's archives")
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
     .option('--catalog-key <key>', "discs: the mirror key (line or .pub file) the set's catalog must be signed with (default: the signer it names; the index key is checked either way)")
-    .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder")
+    .option('--config <file>', "spoke.yaml for --from hub|local; a mirror.yaml supplies the index key for a store folder or a bucket (and rclone's config for a bucket)")
+    .option('--rclone-config <file>', "rclone's config file for --from rclone:REMOTE:path (default: the mirror.yaml's bucket.rcloneConfig, else rclone's own)")
     .option('--hooks <spoke.yaml>', "after the files are in place, run this spoke.yaml's restore hooks (load the dump, fix ownership, restart); they get ROOST_RESTORE_DIR")
     .option('--hook-env <name=value>', 'set this in the restore hooks\' environment, over the config\'s env (e.g. PITR_TARGET_TIME=…; repeatable)', collect, [] as string[])
     .option('--json', 'print the result as JSON')

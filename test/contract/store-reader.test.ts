@@ -1,6 +1,7 @@
 /**
  * The one suite every store reader passes (restic's backend-test idea): a store folder (a
- * copy of the hub's store, or a mirror's), the hub over SSH and the spoke's own kept copies
+ * copy of the hub's store, or a mirror's), the hub over SSH, the spoke's own kept copies and a
+ * bucket read through rclone (a copy of the hub's store in a local rclone remote)
  * must list, vouch for keys and fetch generations (and manifests alone) alike, so restore has
  * one code path for every tier.
  */
@@ -14,6 +15,8 @@ import { HubReader } from '../../lib/stores/hub.js'
 import { fetchManifestOnly, type StoreReader } from '../../lib/stores/store-reader.js'
 import { readPublicKeyArg } from '../../lib/sign.js'
 import { SpokeLocalReader } from '../../lib/stores/spoke-local.js'
+import { BucketReader } from '../../lib/stores/bucket.js'
+import { runRclone } from '../../lib/rclone.js'
 import { SpokeConfigSchema, spokePaths } from '../../lib/config/spoke.js'
 import { hashFile } from '../../lib/fsx/hash.js'
 import { execFileSync } from 'node:child_process'
@@ -41,10 +44,16 @@ t.test('every store reader keeps the same contract', async t => {
     for (const f of ['manifest.json', 'data.tar.zst']) await fs.copyFile(join(w.hubRoot, 'store', 'wiki', g, f), join(paths.generations, g, f))
     await fs.writeFile(join(paths.generations, g, '.accepted'), '{}\n')
   }
+  // a bucket: the hub's store copied into a local rclone remote
+  const rcloneConf = join(dir, 'rclone.conf')
+  await fs.writeFile(rcloneConf, '[loc]\ntype = local\n')
+  const bucket = `loc:${join(dir, 'bucket')}`
+  await runRclone(['rclone', 'copy', join(w.hubRoot, 'store'), bucket, '--config', rcloneConf], 'copying the store into the bucket')
   const readers: Array<[string, () => Promise<StoreReader>]> = [
     ['store folder', async () => StoreFolderReader.open(join(w.hubRoot, 'store'), await readPublicKeyArg(w.indexPub))],
     ['hub over SSH', async () => HubReader.open(spokeConfig, paths)],
     ["spoke's local copies", async () => SpokeLocalReader.open(spokeConfig, paths)],
+    ['bucket through rclone', async () => BucketReader.open(bucket, { config: rcloneConf }, await readPublicKeyArg(w.indexPub))],
   ]
 
   for (const [name, open] of readers) {
