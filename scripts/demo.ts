@@ -65,6 +65,14 @@ async function waitForFile(path: string, ms: number, hub: { exited: boolean; log
   }
 }
 
+/** Starts a long-running roost command (mirror serve, mirror watch), collecting its log. */
+function daemon(args: string[], log: { exited: boolean; logs: string }): ResultPromise {
+  const child = execa(process.execPath, [ROOST, ...args], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'info' } })
+  child.stderr?.on('data', (d: Buffer) => (log.logs += d.toString()))
+  void child.then(() => (log.exited = true))
+  return child
+}
+
 async function compare(source: string, restoredRoot: string, what: string): Promise<void> {
   const restored = join(restoredRoot, source)
   const diffs = await compareTrees(source, restored)
@@ -150,7 +158,7 @@ async function main(): Promise<void> {
   const keep = argv.includes('--keep') || dirArg >= 0
   await fs.mkdir(base, { recursive: true, mode: 0o700 })
   const p = (...parts: string[]): string => join(base, ...parts)
-  process.stdout.write(`${bold('roost demo')}: hub, two spokes (one encrypted), an incr, a mirror and two restores on 127.0.0.1, in ${base}\n`)
+  process.stdout.write(`${bold('roost demo')}: hub, two spokes (one encrypted), an incr, two tiers of mirrors and restores on 127.0.0.1, in ${base}\n`)
 
   step('Service data: a wiki (with an SQLite database) and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
   await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 48 * 1024 * 1024 })
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
   const hub: ResultPromise = execa(process.execPath, [ROOST, 'hub', 'serve', '--config', p('hub', 'hub.yaml')], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'info' } })
   hub.stderr?.on('data', (d: Buffer) => (hubLog.logs += d.toString()))
   void hub.then(() => (hubLog.exited = true))
+  const daemons: ResultPromise[] = []
   try {
     const { port } = JSON.parse(await waitForFile(p('hub', 'state', 'listen.json'), 30_000, hubLog)) as { port: number }
     show(['hub', 'serve', '--config', p('hub', 'hub.yaml')])
@@ -206,11 +215,31 @@ async function main(): Promise<void> {
 
     step('Mirror: pin the hub, register, sync (index checked, every file verified, published last), verify')
     const indexKey = (await fs.readFile(p('hub', 'keys', 'index_ed25519.pub'), 'utf8')).trim()
-    await roost(['mirror', 'init', p('mirror'), '--upstream', `127.0.0.1:${port}`, '--name', 'mirror1', '--index-key', indexKey])
+    await roost(['mirror', 'init', p('mirror'), '--upstream', `127.0.0.1:${port}`, '--name', 'mirror1', '--index-key', indexKey, '--serve', '127.0.0.1:0'])
     const mirrorKey = (await fs.readFile(p('mirror', 'keys', 'mirror_ed25519.pub'), 'utf8')).trim()
     await roost(['hub', 'add-mirror', 'mirror1', '--key', mirrorKey, '--config', p('hub', 'hub.yaml')])
     await roost(['mirror', 'sync', '--config', p('mirror', 'mirror.yaml')])
     await roost(['mirror', 'verify', '--config', p('mirror', 'mirror.yaml')])
+
+    step('A second tier: mirror1 feeds mirror2 (roost mirror serve); mirror2 stays live with roost mirror watch; its trace reaches the hub through mirror1')
+    const serveLog = { exited: false, logs: '' }
+    const serve = daemon(['mirror', 'serve', '--config', p('mirror', 'mirror.yaml')], serveLog)
+    daemons.push(serve)
+    const m1 = JSON.parse(await waitForFile(p('mirror', 'state', 'listen.json'), 30_000, serveLog)) as { port: number }
+    show(['mirror', 'serve', '--config', p('mirror', 'mirror.yaml')])
+    process.stdout.write(`     listening on 127.0.0.1:${m1.port}\n`)
+    await roost(['mirror', 'init', p('mirror2'), '--upstream', `127.0.0.1:${m1.port}`, '--name', 'mirror2', '--index-key', indexKey])
+    const mirror2Key = (await fs.readFile(p('mirror2', 'keys', 'mirror_ed25519.pub'), 'utf8')).trim()
+    await roost(['mirror', 'add-mirror', 'mirror2', '--key', mirror2Key, '--config', p('mirror', 'mirror.yaml')])
+    const watchLog = { exited: false, logs: '' }
+    daemons.push(daemon(['mirror', 'watch', '--config', p('mirror2', 'mirror.yaml')], watchLog))
+    show(['mirror', 'watch', '--config', p('mirror2', 'mirror.yaml')])
+    const hubTree = await fs.readFile(p('hub', 'store', 'TREE.json'))
+    await waitForFile(p('mirror', 'accounts', 'mirror2', 'trace', 'TRACE.json'), 60_000, watchLog)
+    if (!(await fs.readFile(p('mirror2', 'store', 'TREE.json'))).equals(hubTree)) throw new Error("mirror2 does not publish the hub's index")
+    process.stdout.write(green("   ✓ mirror2 verified and published the hub's tree, fed by mirror1\n"))
+    await roost(['mirror', 'sync', '--config', p('mirror', 'mirror.yaml')], { quiet: true })
+    await roost(['hub', 'status', '--config', p('hub', 'hub.yaml')])
 
     step("Restore the wiki's incr from the hub (as its spoke would on a new machine): its chain, full then incr; its restore hook puts the database back (here beside the live one: --hook-env)")
     const restored = await roost(['restore', 'wiki', incr, '--from', 'hub', '--config', p('spoke-wiki', 'spoke.yaml'), '--to', p('restore-from-hub'), '--hooks', p('spoke-wiki', 'spoke.yaml'), '--hook-env', `SQLITE_RESTORE_TO=${p('restored-db')}`])
@@ -249,8 +278,10 @@ async function main(): Promise<void> {
     step('Retention on the hub: what it keeps and why (a dry run changes nothing)')
     await roost(['hub', 'prune', '--dry-run', '--config', p('hub', 'hub.yaml')])
   } finally {
-    hub.kill('SIGTERM')
-    await hub
+    for (const d of [...daemons.reverse(), hub]) {
+      d.kill('SIGTERM')
+      await d
+    }
   }
   process.stdout.write(`\n${green(bold('All steps passed.'))} ${keep ? `Everything is left in ${base}` : ''}\n`)
   if (!keep) await fs.rm(base, { recursive: true, force: true })
