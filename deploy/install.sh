@@ -13,7 +13,8 @@
 #   /var/lib/roost/hub         0700 roost:roost   the hub root (hub)
 #   /var/lib/roost/mirror      0700 roost:roost   the mirror root (mirror)
 #   /etc/systemd/system/       0644 root:root     roost-hub.service; roost-spoke.{service,timer},
-#                                                 roost-spoke-schedule.service; roost-mirror-sync.{service,timer}
+#                                                 roost-spoke-schedule.service; roost-mirror-sync.{service,timer},
+#                                                 roost-mirror-watch.service, roost-mirror-serve.service
 #
 # --root DIR installs into DIR instead of / (useradd --prefix; the test uses it).
 set -eu
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=${2:?--root needs a folder}; shift 2 ;;
     hub|spoke|mirror) roles="$roles $1"; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (roles: hub spoke mirror; --root DIR)" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +64,7 @@ dir 0750 "$uid:$gid" /var/lib/roost
 dir 0755 0:0 /etc/systemd/system
 unit() { install -m 0644 -o 0 -g 0 "$here/systemd/$1" "$root/etc/systemd/system/$1"; }
 if has hub; then dir 0700 "$uid:$gid" /var/lib/roost/hub; unit roost-hub.service; fi
-if has mirror; then dir 0700 "$uid:$gid" /var/lib/roost/mirror; unit roost-mirror-sync.service; unit roost-mirror-sync.timer; fi
+if has mirror; then dir 0700 "$uid:$gid" /var/lib/roost/mirror; unit roost-mirror-sync.service; unit roost-mirror-sync.timer; unit roost-mirror-watch.service; unit roost-mirror-serve.service; fi
 if has spoke; then unit roost-spoke.service; unit roost-spoke.timer; unit roost-spoke-schedule.service; fi
 
 dir 0755 0:0 /usr/local/bin

@@ -20,7 +20,7 @@ export interface MirrorState {
   serial: number | null
   /** How long the oldest index it lacks has been out; 0 when current; null when unknown. */
   lagMs: number | null
-  /** When it last reported (the hub's clock for a direct mirror, the feeding mirror's for the rest). */
+  /** When it last reported (the hub's clock for a direct mirror; a tier's own clock, from its trace, for the rest). */
   lastContact: string | null
   /** Further behind than the limit, or silent for longer than it. */
   behind: boolean

@@ -5,7 +5,7 @@
  * needs for `roost mirror init`. mirror.yaml is rewritten atomically (0600); comments in it
  * are not kept. A running `mirror serve` sees the change at the next login.
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { RoostError } from '../lib/errors.js'
 import { assertName } from '../lib/formats/names.js'
 import { dumpYaml, loadRawYaml, validateConfig } from '../lib/config/load.js'
@@ -39,8 +39,8 @@ export async function addDownstreamMirror(configFile: string, name: string, key:
   const next = { ...raw, mirrors, serve: raw.serve ?? { listen: { host: '127.0.0.1', port: 2223 } } }
   const config = validateConfig(MirrorConfigSchema, next, configFile)
   const paths = mirrorPaths(config, configFile)
-  await ensureDir(join(paths.root, 'keys'), 0o700)
-  const host = await ensureKeyPair(join(paths.root, config.serve!.hostKey), `roost-mirror-host-${config.name}`)
+  await ensureDir(dirname(paths.hostKey), 0o700)
+  const host = await ensureKeyPair(paths.hostKey, `roost-mirror-host-${config.name}`)
   await ensureDir(accountsDir(paths), 0o700)
   await ensureDir(join(accountsDir(paths), name), 0o700)
   await ensureDir(traceDir(accountsDir(paths), name), 0o700)

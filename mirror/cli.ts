@@ -46,8 +46,10 @@ function registerInit(role: Command, runAction: RunAction): void {
       `pinned the upstream's host key for ${r.upstream.host}:${r.upstream.port} (${r.upstream.pinnedFrom === 'argument' ? 'from --host-key' : 'read with ssh-keyscan; compare it with the hub'}): ${r.upstream.fingerprint}`,
       `pinned the hub's index key: ${r.indexKey.fingerprint}`,
       `${r.key.reused ? 'kept the existing' : 'made a new'} key ${r.key.path} (${r.key.fingerprint})`,
-      'register this mirror on the hub:',
+      'register this mirror upstream — on the hub:',
       `  ${r.register}`,
+      `or, when the upstream is a mirror that serves, on that mirror:`,
+      `  ${r.register.replace('roost hub add-mirror', 'roost mirror add-mirror')}`,
       ...(r.serve ? [`it will serve downstream mirrors on ${r.serve.host}:${r.serve.port} (roost mirror serve) with the host key ${r.serve.hostKey.fingerprint}; add each with roost mirror add-mirror`] : []),
     ].join('\n')
     return { json: r, text }

@@ -69,7 +69,7 @@ export async function repairMirror(config: MirrorConfig, paths: MirrorPaths, log
       let from: string | undefined
       for (const s of sources) {
         try {
-          await stageGeneration({ target: s.target, staging: paths.staging, store: paths.store, log }, g, entry)
+          await stageGeneration({ target: s.target, staging: paths.staging, store: paths.store, log, ...(config.limits.bandwidth ? { bandwidth: config.limits.bandwidth } : {}) }, g, entry)
           from = s.name
           break
         } catch (err) {

@@ -24,11 +24,6 @@ export interface MirrorServeOptions {
   stop?: Promise<unknown>
 }
 
-/** The host key file of a mirror that serves. */
-export function hostKeyPath(config: MirrorConfig, paths: MirrorPaths): string {
-  return join(paths.root, config.serve?.hostKey ?? 'keys/host_ed25519')
-}
-
 /** mirror.yaml, re-read when its mtime changes (a bad edit keeps the last good one, loudly). */
 function configSource(file: string, first: { config: MirrorConfig; paths: MirrorPaths }, log: Logger): () => Promise<MirrorConfig> {
   let current = first.config
@@ -62,7 +57,7 @@ export async function serveMirror(o: MirrorServeOptions): Promise<{ host: string
     throw new RoostError('CONFIG_INVALID', `${paths.config} has no serve: section, so this mirror feeds no one`, { hint: 'run `roost mirror add-mirror NAME --key …`, which adds it, or add serve: {listen: {host, port}} by hand' })
   }
   const serve = config.serve
-  const hostKey = hostKeyPath(config, paths)
+  const hostKey = paths.hostKey
   await readPrivateKey(hostKey) // a missing or loose host key is refused before listening
   const accounts = accountsDir(paths)
   await ensureDir(accounts, 0o700)

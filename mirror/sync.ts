@@ -25,7 +25,7 @@ import { planSync, type GenRef, type SyncPlan } from './plan-sync.js'
 import { commitPending, publishTree } from './publish.js'
 import { genDir, listStore, reclaimGeneration, removeGeneration } from './store-ops.js'
 import { readSuspects, clearSuspects } from './suspects.js'
-import { expireAttic, keepPruned, atticDir } from './attic.js'
+import { expireAttic, keepPruned, listAttic } from './attic.js'
 import { checkDisk, hoursWindow } from './limits.js'
 import { reportTrace } from './trace.js'
 import type { TraceEntry } from '../lib/formats/trace.js'
@@ -155,17 +155,26 @@ async function carryOut(c: FetchContext, plan: SyncPlan, incoming: { tree: Tree;
   return { bytes, repaired, kept: toKeep.map(label) }
 }
 
-/** Bytes held in the store (as the published index counts them) and the attic. */
+/**
+ * Bytes held in the store (as the published index counts them) and the attic. Attic files are
+ * counted once per inode, and chain links hard-linked into an attic folder (ATTIC.json
+ * `linked`) not at all: they are the store's or an older attic folder's files.
+ */
 async function heldBytes(paths: MirrorPaths, tree: Tree | undefined): Promise<number> {
   let n = 0
   for (const svc of Object.values(tree?.services ?? {})) for (const g of Object.values(svc.generations)) for (const f of Object.values(g.files)) n += f.bytes
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(dir, e.name))
-      else if (e.isFile()) n += (await fs.stat(join(dir, e.name))).size
+  const seen = new Set<string>()
+  for (const { dir, record } of await listAttic(paths.root)) {
+    for (const k of record.generations) {
+      const gdir = join(dir, k)
+      for (const name of await fs.readdir(gdir).catch(() => [] as string[])) {
+        const st = await fs.stat(join(gdir, name))
+        const id = `${st.dev}:${st.ino}`
+        if (!seen.has(id)) n += st.size
+        seen.add(id)
+      }
     }
   }
-  await walk(atticDir(paths.root))
   return n
 }
 
@@ -283,7 +292,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
     if (abort.signal.aborted) {
       const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`
       log.warn(why)
-      await report(why)
+      // not a failure, and the window is closed: no trace now (the next sync reports)
       const r = await readSyncRecord(paths.state)
       return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [], stopped: why }
     }

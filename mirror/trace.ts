@@ -1,5 +1,5 @@
 /**
- * Reporting upstream: after every sync (and on each reconnect of `mirror watch`) a mirror
+ * Reporting upstream: after every sync (`mirror sync`, or each one `mirror watch` runs) a mirror
  * writes its TRACE.json — its own entry and those of the mirrors it feeds (read from their
  * trace areas under <root>/accounts/) — and pushes it into its account's trace area upstream.
  * A failed report is logged, never fatal: the data is what matters.

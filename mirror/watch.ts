@@ -2,7 +2,8 @@
  * `roost mirror watch`: stays subscribed to the upstream and syncs within seconds of a
  * publish, with no inbound port: it dials out with OpenSSH's ssh and runs the built-in
  * `roost-watch-tree`, which writes `serial N` at once and after each publish (and `ping`
- * now and then). A serial above the one published here starts a sync (one at a time; a
+ * now and then). A serial other than the one published here starts a sync (a lower one makes
+ * that sync refuse the rollback, loudly) (one at a time; a
  * notice during a sync makes one more follow). When the connection drops, it dials again
  * after a pause that doubles up to `maxBackoffMs` (back to the start once a connection
  * delivered a line). The first line after each (re)connect is compared too, so a publish

@@ -51,7 +51,7 @@ t.test('install.sh into a temporary root: user, folders, owners, modes, units, e
     t.equal(await mode(join(root, p)), m, `${p} is ${m}`)
     t.equal((await fs.stat(join(root, p))).uid, owner, `${p} belongs to ${owner ? 'roost' : 'root'}`)
   }
-  for (const u of ['roost-hub.service', 'roost-spoke.service', 'roost-spoke.timer', 'roost-spoke-schedule.service', 'roost-mirror-sync.service', 'roost-mirror-sync.timer']) {
+  for (const u of ['roost-hub.service', 'roost-spoke.service', 'roost-spoke.timer', 'roost-spoke-schedule.service', 'roost-mirror-sync.service', 'roost-mirror-sync.timer', 'roost-mirror-watch.service', 'roost-mirror-serve.service']) {
     t.equal(await mode(join(root, 'etc/systemd/system', u)), '644', `${u} installed`)
   }
   t.equal(await fs.readlink(join(root, 'usr/local/bin/roost')), join(REPO, 'dist', 'roost.js'))

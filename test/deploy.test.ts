@@ -2,7 +2,8 @@
  * deploy/: the spoke's systemd units and cron line parse, carry the keys that make them behave
  * (oneshot run, daily timer, long-running scheduler that waits for its cycle on stop), agree on
  * the time and the config, name commands and flags the built binary accepts, and pass
- * `systemd-analyze verify` when it is installed.
+ * `systemd-analyze verify` when it is installed. The same for the mirror's long-running units
+ * (watch, serve): restart policy, the sync unit's hardening, and the cron file's pointer.
  */
 import t from 'tap'
 import { execa } from 'execa'
@@ -115,6 +116,53 @@ t.test('the cron line is the timer at the same time, a valid schedule, with a co
   t.match(help.stdout, /^Usage: roost spoke run /)
 })
 
+const MIRROR_CONFIG = '/var/lib/roost/mirror/mirror.yaml'
+/** What keeps a mirror unit in its box: the keys roost-mirror-sync.service sets. */
+const HARDENING = ['User', 'Group', 'UMask', 'NoNewPrivileges', 'PrivateTmp', 'ProtectSystem', 'ProtectHome', 'ReadWritePaths'] as const
+
+t.test('roost-mirror-watch.service stays subscribed, restarts always but not on a config error, and is boxed like the sync', async t => {
+  const u = await unit('roost-mirror-watch.service')
+  const sync = await unit('roost-mirror-sync.service')
+  t.same(u.Service?.ExecStart, [`${BIN} mirror watch --config ${MIRROR_CONFIG}`])
+  t.same(u.Service?.Type, ['exec'], 'long-running')
+  t.same(u.Service?.Restart, ['always'])
+  t.same(u.Service?.RestartPreventExitStatus, ['2'], 'exit 2 (bad mirror.yaml) is not retried')
+  t.same(u.Service?.KillMode, ['mixed'], 'SIGTERM to roost only: it lets a running sync end')
+  t.same(u.Service?.KillSignal, ['SIGTERM'])
+  t.same(u.Unit?.Conflicts, ['roost-mirror-sync.timer'], 'never the watch and the timer at once')
+  t.same(u.Unit?.After, ['network-online.target'])
+  t.same(u.Unit?.ConditionPathExists, sync.Unit?.ConditionPathExists, 'the same mirror.yaml as the sync')
+  for (const k of [...HARDENING, 'Nice'] as const) t.same(u.Service?.[k], sync.Service?.[k], `${k} as in roost-mirror-sync.service`)
+  t.same(u.Install?.WantedBy, ['multi-user.target'])
+  const help = await acceptsFlags(u.Service!.ExecStart![0]!.split(' ').slice(1))
+  t.equal(help.exitCode, 0, 'the built binary has `mirror watch` with --config')
+  t.match(help.stdout, /^Usage: roost mirror watch /)
+})
+
+t.test('roost-mirror-serve.service runs the front door for downstream mirrors, boxed like the sync', async t => {
+  const u = await unit('roost-mirror-serve.service')
+  const sync = await unit('roost-mirror-sync.service')
+  t.same(u.Service?.ExecStart, [`${BIN} mirror serve --config ${MIRROR_CONFIG}`])
+  t.same(u.Service?.Type, ['exec'])
+  t.same(u.Service?.Restart, ['on-failure'])
+  t.same(u.Service?.RestartPreventExitStatus, ['2'], 'exit 2 (no serve: section, a loose host key) is not retried')
+  t.same(u.Unit?.ConditionPathExists, sync.Unit?.ConditionPathExists)
+  for (const k of HARDENING) t.same(u.Service?.[k], sync.Service?.[k], `${k} as in roost-mirror-sync.service`)
+  t.same(u.Install?.WantedBy, ['multi-user.target'])
+  const help = await acceptsFlags(u.Service!.ExecStart![0]!.split(' ').slice(1))
+  t.equal(help.exitCode, 0, 'the built binary has `mirror serve` with --config')
+  t.match(help.stdout, /^Usage: roost mirror serve /)
+})
+
+t.test('the mirror cron file still runs sync, and points to the watch unit for live updates', async t => {
+  const text = await fs.readFile(join(DEPLOY, 'cron', 'roost-mirror'), 'utf8')
+  const jobs = text.split('\n').filter(l => /^\d/.test(l))
+  t.equal(jobs.length, 1)
+  t.match(jobs[0], / mirror sync --config /, 'cron runs sync, never the long-running watch')
+  t.match(text, /^#.*roost-mirror-watch\.service/m, 'the comment names the watch unit')
+  await fs.access(join(DEPLOY, 'systemd', 'roost-mirror-watch.service'))
+})
+
 t.test('systemd-analyze verify finds nothing to say about the units', async t => {
   const which = await execa('sh', ['-c', 'command -v systemd-analyze'], { reject: false })
   if (which.exitCode !== 0) {
@@ -124,7 +172,7 @@ t.test('systemd-analyze verify finds nothing to say about the units', async t =>
   const dir = t.testdir()
   const bin = join(dir, 'roost')
   await fs.writeFile(bin, '#!/bin/sh\n', { mode: 0o755 }) // verify checks that ExecStart exists
-  const names = ['roost-spoke.service', 'roost-spoke.timer', 'roost-spoke-schedule.service']
+  const names = ['roost-spoke.service', 'roost-spoke.timer', 'roost-spoke-schedule.service', 'roost-mirror-sync.service', 'roost-mirror-sync.timer', 'roost-mirror-watch.service', 'roost-mirror-serve.service']
   for (const n of names) {
     const text = await fs.readFile(join(DEPLOY, 'systemd', n), 'utf8')
     await fs.writeFile(join(dir, n), text.replaceAll(BIN, bin))

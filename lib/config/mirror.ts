@@ -65,6 +65,8 @@ export interface MirrorPaths {
   state: string
   knownHosts: string
   lock: string
+  /** The SSH host key of a mirror that serves (serve.hostKey, relative to this file's folder). */
+  hostKey: string
 }
 
 export function mirrorPaths(cfg: MirrorConfig, configFile: string): MirrorPaths {
@@ -75,6 +77,7 @@ export function mirrorPaths(cfg: MirrorConfig, configFile: string): MirrorPaths 
     config: resolve(configFile),
     root,
     key: resolve(base, cfg.key),
+    hostKey: resolve(base, cfg.serve?.hostKey ?? 'keys/host_ed25519'),
     store: resolve(root, 'store'),
     staging: resolve(root, 'staging'),
     state,

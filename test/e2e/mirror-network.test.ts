@@ -83,6 +83,8 @@ t.test('hub → A → B: watch, serve, traces, attic, reconnect, lag, repair fro
   const src = join(dir, 'data', 'wiki')
   await makeServiceTree(src, { seed: 'net', largeBytes: 64 * 1024 })
   await deliver(w, 'wiki', G1, src)
+  const hubStore = join(w.hubRoot, 'store')
+  const oldPair = [await fs.readFile(join(hubStore, 'TREE.json')), await fs.readFile(join(hubStore, 'TREE.json.sig'))] as const
 
   lap(t, 'before: A: pulls from the hub and will serve B')
   // A: pulls from the hub and will serve B
@@ -202,6 +204,18 @@ t.test('hub → A → B: watch, serve, traces, attic, reconnect, lag, repair fro
   const status3 = JSON.parse(must(await roost(['hub', 'status', '--json', '--config', hubConfig]), 'hub status')) as typeof status1
   const a3 = status3.mirrors.find(m => m.name === 'a')
   t.ok(a3 && a3.serial < status3.index.serial && a3.lagMs >= 1000, `A shows its lag (serial ${a3?.serial} of ${status3.index.serial}, ${a3?.lagMs} ms)`)
+
+  // an older, genuinely signed index replayed by the upstream: refused, A's published tree unchanged
+  const genuine = [await fs.readFile(join(hubStore, 'TREE.json')), await fs.readFile(join(hubStore, 'TREE.json.sig'))] as const
+  const aBefore = await fs.readFile(join(aStore, 'TREE.json'))
+  await fs.writeFile(join(hubStore, 'TREE.json.sig'), oldPair[1])
+  await fs.writeFile(join(hubStore, 'TREE.json'), oldPair[0])
+  const replayed = await roost(['mirror', 'sync', '--config', aConfig])
+  t.equal(replayed.exitCode, 3, 'a replayed older index is refused (exit 3)')
+  t.match(replayed.stderr, /INDEX_ROLLBACK|lower than/)
+  t.ok((await fs.readFile(join(aStore, 'TREE.json'))).equals(aBefore), "A's published tree is unchanged")
+  await fs.writeFile(join(hubStore, 'TREE.json.sig'), genuine[1])
+  await fs.writeFile(join(hubStore, 'TREE.json'), genuine[0])
 
   lap(t, 'before: volunteer limits, on mirror C straight o')
   // volunteer limits, on mirror C straight off the hub
