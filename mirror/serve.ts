@@ -56,6 +56,9 @@ export async function serveMirror(o: MirrorServeOptions): Promise<{ host: string
   if (!config.serve) {
     throw new RoostError('CONFIG_INVALID', `${paths.config} has no serve: section, so this mirror feeds no one`, { hint: 'run `roost mirror add-mirror NAME --key …`, which adds it, or add serve: {listen: {host, port}} by hand' })
   }
+  if (config.bucket) {
+    throw new RoostError('CONFIG_INVALID', `${paths.config} keeps its store in a bucket (${config.bucket.remote}); such a mirror cannot serve downstream mirrors`, { hint: 'let downstream mirrors pull from a mirror with a store folder, or read the bucket with rclone' })
+  }
   const serve = config.serve
   const hostKey = paths.hostKey
   await readPrivateKey(hostKey) // a missing or loose host key is refused before listening

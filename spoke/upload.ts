@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { pushArgs, pullArgs, listArgs, type TransferOptions } from '../lib/rsync.js'
 import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
 import { run } from '../lib/proc/run.js'
+import { progress } from '../lib/progress.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { ARCHIVE, BASIS_DIR, BASIS_FULL, BASIS_LAST, ENCRYPTED_ARCHIVE, MANIFEST, STATUS } from '../lib/layout.js'
@@ -51,9 +52,9 @@ const RSYNC_MEANING: Record<number, string> = {
 }
 
 /** Runs rsync with an overall deadline; failures become RSYNC_FAILED naming what and why. */
-export async function runRsyncTimed(argv: string[], what: string, timeoutMs?: number): Promise<string> {
+export async function runRsyncTimed(argv: string[], what: string, timeoutMs?: number, onStdout?: (text: string) => void): Promise<string> {
   try {
-    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(timeoutMs ? { timeout: timeoutMs } : {}) })).stdout
+    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(timeoutMs ? { timeout: timeoutMs } : {}), ...(onStdout ? { onStdout } : {}) })).stdout
   } catch (err) {
     if (err instanceof RoostError && typeof err.detail?.exitCode === 'number') {
       const code = err.detail.exitCode
@@ -111,14 +112,32 @@ function budgetExceeded(generation: string, what: string, cause?: unknown): Roos
   })
 }
 
+/** The bytes done in the last of rsync's --info=progress2 lines in `text` (`  1,234,567  45% …`). Pure. */
+export function progressBytes(text: string): number | undefined {
+  const lines = text.split(/[\r\n]/).map(l => /^\s*([\d,]+)\s+\d+%/.exec(l)).filter(m => m !== null)
+  const last = lines[lines.length - 1]
+  return last ? Number(last[1]!.replace(/,/g, '')) : undefined
+}
+
 async function push(t: SshTarget, dir: string, file: string, generation: string, o: UploadOptions, x: TransferOptions, keepCut: boolean): Promise<TransferStats> {
   const what = `uploading ${generation}/${file}`
   const timeout = allowance(o, what, generation)
+  // on a terminal, rsync reports progress (bytes through it) and the line shows it
+  const tty = Boolean(process.stderr.isTTY)
+  const shown = progress('upload')
+  const size = tty ? (await fs.stat(join(dir, file)).catch(() => undefined))?.size : undefined
+  const argv = uploadArgs(t, join(dir, file), generation, x, keepCut)
   try {
-    return parseRsyncStats(await runRsyncTimed(uploadArgs(t, join(dir, file), generation, x, keepCut), what, timeout))
+    const out = await runRsyncTimed(tty ? [argv[0]!, '--info=progress2', ...argv.slice(1)] : argv, what, timeout, tty ? text => {
+      const done = progressBytes(text)
+      if (done !== undefined) shown.update(file, done, size)
+    } : undefined)
+    return parseRsyncStats(out)
   } catch (err) {
     if (o.deadline !== undefined && Date.now() >= o.deadline - 50) throw budgetExceeded(generation, what, err)
     throw err
+  } finally {
+    shown.end()
   }
 }
 

@@ -33,6 +33,8 @@ export interface RunOptions {
   what?: string
   /** Stops the child (SIGTERM) when aborted: the error then says it was cut. */
   signal?: AbortSignal
+  /** Sees stdout as it comes (stdout is still returned whole). */
+  onStdout?: (text: string) => void
 }
 
 export interface RunResult {
@@ -50,7 +52,7 @@ export function lastLines(text: string, n = 5): string {
 export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv
   if (!file) throw new Error('run: empty argv')
-  const r = await execa(file, args, {
+  const child = execa(file, args, {
     cwd: opts.cwd,
     env: childEnv(opts.env),
     extendEnv: false,
@@ -60,7 +62,8 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     stripFinalNewline: false,
     ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   })
-  return checkResult(file, r, opts)
+  if (opts.onStdout) child.stdout?.on('data', (d: Buffer) => opts.onStdout!(d.toString()))
+  return checkResult(file, await child, opts)
 }
 
 function checkResult(file: string, r: { exitCode?: number; stdout: unknown; stderr: unknown; failed: boolean; timedOut?: boolean; code?: string; signal?: string }, opts: RunOptions): RunResult {
