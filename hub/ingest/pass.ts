@@ -8,7 +8,8 @@
  */
 import { fsyncPath } from '../../lib/fsx/atomic.js'
 import { createWriteStream, promises as fs, constants } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
+import { progress } from '../../lib/progress.js'
 import { pipeline } from 'node:stream/promises'
 import { fanOut, HashingStream, HashSink, type Digest } from '../../lib/fsx/hash.js'
 import { startChild, TolerantSink } from '../../lib/proc/pipe.js'
@@ -51,6 +52,13 @@ async function openUpload(path: string): Promise<fs.FileHandle> {
 export async function streamArrival(tarPath: string, stagingDir: string): Promise<PassResult> {
   const h = await openUpload(tarPath)
   const src = h.createReadStream({ highWaterMark: 1 << 20 })
+  // on a terminal (`hub import`, `hub serve` run by hand): bytes of the upload read so far
+  const shown = progress('ingest')
+  const size = (await h.stat()).size
+  const label = basename(dirname(tarPath))
+  let read = 0
+  src.on('data', (chunk: Buffer | string) => shown.update(label, (read += chunk.length), size))
+  src.once('close', () => shown.end())
   const hash = new HashSink()
   const zstPath = join(stagingDir, STORED_ARCHIVE)
   const zHash = new HashingStream()
