@@ -104,7 +104,7 @@ export function conditions(s: HubState, t: AlertThresholds, canaries: Readonly<R
   for (const m of s.mirrors) {
     const who = m.path.join(' → ')
     if (m.lagMs !== null && m.lagMs > t.mirrorLag) out.push({ key: `mirror-lag:${who}`, kind: 'mirror-lag', message: `mirror ${who} is ${Math.round(m.lagMs / 1000)} s behind (serial ${m.serial})` })
-    else if (m.behind) out.push({ key: `mirror-lag:${who}`, kind: 'mirror-lag', message: `mirror ${who} has not reported since ${m.lastContact} (serial ${m.serial})` })
+    else if (m.behind) out.push({ key: `mirror-lag:${who}`, kind: 'mirror-lag', message: m.lastContact ? `mirror ${who} has not reported since ${m.lastContact} (serial ${m.serial})` : `mirror ${who}: ${m.note}` })
   }
   return out
 }

@@ -10,7 +10,7 @@ import type { HubPaths } from '../lib/config/hub.js'
 import type { TraceEntry } from '../lib/formats/trace.js'
 import { readTraceArea, type TraceRead } from '../lib/stores/trace-area.js'
 import { traceDir } from '../lib/ssh/mirror-account.js'
-import { appendLine, readIfExists } from '../lib/fsx/atomic.js'
+import { appendLine, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 
 export interface MirrorState {
   /** The mirror this row is about (the last hop of `path`). */
@@ -47,8 +47,12 @@ export function lagOf(serial: number | null, index: SerialRecord | null, log: re
   return Math.max(0, now.getTime() - since)
 }
 
-/** Every mirror's row: registered ones first (in name order), then the tiers behind them. Pure. */
-export function mirrorStates(registered: readonly string[], reads: ReadonlyMap<string, TraceRead>, index: SerialRecord | null, log: readonly SerialRecord[], now: Date, limitMs: number): MirrorState[] {
+/**
+ * Every mirror's row: registered ones first (in name order), then the tiers behind them.
+ * `firstSeen` says since when the hub has known each registered mirror: one that has sent no
+ * trace for longer than the limit is flagged as behind. Pure.
+ */
+export function mirrorStates(registered: readonly string[], reads: ReadonlyMap<string, TraceRead>, index: SerialRecord | null, log: readonly SerialRecord[], now: Date, limitMs: number, firstSeen: Readonly<Record<string, string>> = {}): MirrorState[] {
   const rows: MirrorState[] = []
   const row = (e: TraceEntry, contact: string | null): MirrorState => {
     const lagMs = lagOf(e.serial, index, log, now)
@@ -68,7 +72,9 @@ export function mirrorStates(registered: readonly string[], reads: ReadonlyMap<s
     const r = reads.get(name)
     const own = r?.entries.find(e => e.path.length === 1)
     if (!r || !own) {
-      rows.push({ name, path: [name], serial: null, lagMs: null, lastContact: r?.contact?.toISOString() ?? null, behind: false, note: r?.error ?? 'no trace yet' })
+      const since = firstSeen[name]
+      const silent = since !== undefined && now.getTime() - Date.parse(since) > limitMs
+      rows.push({ name, path: [name], serial: null, lagMs: null, lastContact: r?.contact?.toISOString() ?? null, behind: silent, note: r?.error ?? (silent ? `no trace since it was registered (${since})` : 'no trace yet') })
       continue
     }
     rows.push(row(own, r.contact?.toISOString() ?? own.checkedAt))
@@ -97,6 +103,25 @@ export async function recordSerial(paths: HubPaths, r: SerialRecord): Promise<vo
   await appendLine(join(paths.state, SERIALS_FILE), JSON.stringify(r))
 }
 
+export const SEEN_FILE = 'mirrors-seen.json'
+
+/** Since when the hub has known each registered mirror (state/mirrors-seen.json, updated when one is new). */
+async function firstSeen(paths: HubPaths, registered: readonly string[], now: Date): Promise<Record<string, string>> {
+  const file = join(paths.state, SEEN_FILE)
+  let seen: Record<string, string> = {}
+  try {
+    const raw = JSON.parse((await readIfExists(file)) ?? '{}') as unknown
+    if (raw && typeof raw === 'object') seen = Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === 'string' && !Number.isNaN(Date.parse(v))))
+  } catch {
+    // a damaged record starts again from now
+  }
+  const next = Object.fromEntries(registered.map(name => [name, seen[name] ?? now.toISOString()]))
+  if (registered.some(name => seen[name] === undefined) || Object.keys(seen).length !== registered.length) {
+    await writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n', 0o600).catch(() => {}) // a read-only state folder must not stop hub status
+  }
+  return next
+}
+
 /** Gathers every registered mirror's trace and computes the rows. */
 export async function gatherMirrors(paths: HubPaths, registered: readonly string[], index: SerialRecord | null, now: Date, limitMs: number): Promise<MirrorState[]> {
   const reads = new Map<string, TraceRead>()
@@ -104,5 +129,5 @@ export async function gatherMirrors(paths: HubPaths, registered: readonly string
     const r = await readTraceArea(traceDir(paths.accounts, name), name)
     if (r) reads.set(name, r)
   }
-  return mirrorStates(registered, reads, index, await readSerialLog(paths), now, limitMs)
+  return mirrorStates(registered, reads, index, await readSerialLog(paths), now, limitMs, await firstSeen(paths, registered, now))
 }

@@ -29,12 +29,13 @@ t.test('mirrorStates: direct mirrors, tiers behind them, silent and lagging ones
     ['c', { entries: composeTrace('c', entry(10, 72), []).entries, contact: new Date(NOW.getTime() - 72 * H) }],
     ['d', { entries: [], contact: NOW, error: 'bad trace' }],
   ])
-  const rows = mirrorStates(['d', 'c', 'a', 'e'], reads, index, log, NOW, 4 * H)
+  const rows = mirrorStates(['d', 'c', 'a', 'e', 'f'], reads, index, log, NOW, 4 * H, { e: at(1), f: at(5) })
   t.same(rows.map(r => [r.path.join('>'), r.serial, r.lagMs, r.behind, r.note]), [
     ['a', 10, 0, false, ''],
     ['c', 10, 0, true, 'silent'],
     ['d', null, null, false, 'bad trace'],
     ['e', null, null, false, 'no trace yet'],
+    ['f', null, null, true, `no trace since it was registered (${at(5)})`],
     ['a>b', 8, 5 * H, true, ''],
   ])
   t.equal(rows[0]!.lastContact, new Date(NOW.getTime() - 0.1 * H).toISOString(), "a direct mirror's contact is the hub's own clock")
