@@ -16,8 +16,6 @@ export interface TransferOptions {
   ioTimeout?: number
   /** Compress on the wire with zstd (worth it for tars, not for compressed files). */
   compress?: boolean
-  /** Never trust size + mtime: always compare content (rsync's delta still sends only what differs). */
-  ignoreTimes?: boolean
 }
 
 function common(t: SshTarget, o: TransferOptions, keepCut: string[]): string[] {
@@ -25,7 +23,6 @@ function common(t: SshTarget, o: TransferOptions, keepCut: string[]): string[] {
   if (o.compress ?? true) a.push('--compress', '--compress-choice=zstd')
   if (o.basisDir) a.push(`--copy-dest=${o.basisDir}`)
   if (o.bwlimit) a.push(`--bwlimit=${o.bwlimit}`)
-  if (o.ignoreTimes) a.push('--ignore-times')
   a.push(`--timeout=${o.ioTimeout ?? 600}`)
   return a
 }

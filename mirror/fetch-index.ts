@@ -31,18 +31,20 @@ async function fetchPair(target: SshTarget, dir: string): Promise<SignedTree> {
 }
 
 /**
- * The upstream's pair, fetched over the copies the last fetch left in `dir`: rsync compares
- * content (--ignore-times: two publishes in one second may have equal sizes and times) and
- * sends only what differs, so it is cheap when nothing changed. Not verified here. Undefined
- * when it cannot be had (the full fetch then says why).
+ * Only the upstream's TREE.json.sig (about 150 bytes), fetched afresh: what the quick check
+ * compares. Undefined when it cannot be had (the full fetch then says why).
  */
-export async function fetchPairCached(target: SshTarget, dir: string): Promise<SignedTree | undefined> {
-  await ensureDir(dir)
+export async function fetchSignature(target: SshTarget, dir: string): Promise<string | undefined> {
+  const probe = join(dir, 'probe')
+  await fs.rm(probe, { recursive: true, force: true })
+  await ensureDir(probe)
   try {
-    await runRsync(pullArgs(target, [`/${TREE_FILE}`, `/${TREE_SIG_FILE}`], dir, { compress: false, ignoreTimes: true }), `fetching ${TREE_FILE} from ${target.host}:${target.port}`)
-    return await readTreePair(dir)
+    await runRsync(pullArgs(target, [`/${TREE_SIG_FILE}`], probe, { compress: false }), `fetching ${TREE_SIG_FILE} from ${target.host}:${target.port}`)
+    return await fs.readFile(join(probe, TREE_SIG_FILE), 'utf8')
   } catch {
     return undefined
+  } finally {
+    await fs.rm(probe, { recursive: true, force: true })
   }
 }
 

@@ -13,13 +13,13 @@ import type { Logger } from '../lib/log.js'
 import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
 import { parsePublicKey, type PublicKey } from '../lib/sign.js'
 import { isRoostError } from '../lib/errors.js'
-import { openTree, TREE_FILE, type SignedTree, type Tree } from '../lib/formats/tree.js'
+import type { SignedTree, Tree } from '../lib/formats/tree.js'
 import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
 import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { readPublishedTree, readTreePair } from '../lib/stores/published-tree.js'
 import { checkFiles } from '../lib/stores/check-files.js'
 import { acquireLock } from './lock.js'
-import { fetchIndex, fetchPairCached } from './fetch-index.js'
+import { fetchIndex, fetchSignature } from './fetch-index.js'
 import { fetchGeneration, type FetchContext } from './fetch-generation.js'
 import { planSync, type GenRef, type SyncPlan } from './plan-sync.js'
 import { commitPending, publishTree } from './publish.js'
@@ -90,7 +90,7 @@ export async function readSyncRecord(state: string): Promise<SyncRecord | undefi
   }
 }
 
-async function recordSync(state: string, signed: SignedTree, tree: Tree, at: Date, fetched: string[], removed: string[]): Promise<void> {
+export async function recordSync(state: string, signed: SignedTree, tree: Tree, at: Date, fetched: string[], removed: string[]): Promise<void> {
   const prev = await readSyncRecord(state)
   const since = prev?.serial === tree.serial && prev.since ? prev.since : at.toISOString()
   const r: SyncRecord = { serial: tree.serial, time: at.toISOString(), since, tree: sha256Hex(signed.bytes), treePublished: tree.published, fetched, removed }
@@ -187,30 +187,19 @@ async function checkRoom(config: MirrorConfig, paths: MirrorPaths, plan: SyncPla
 }
 
 /**
- * The quick check: the upstream serves byte for byte the pair published here, and the last
- * sync here finished exactly that tree with nothing suspect. Then nothing is new, and nothing
- * is parsed or verified (the published pair was verified when it was published): the cost is
- * one small rsync, whatever the tree's size.
+ * The quick check: the upstream's TREE.json.sig is the one published here, and the last sync
+ * here finished exactly that tree with nothing suspect. Ed25519 signatures are deterministic:
+ * the same signature by the pinned key means the same index, so nothing is new. It costs one
+ * rsync of a 150-byte file, whatever the tree's size; nothing is parsed or verified (the
+ * published pair was verified when it was published). An upstream whose TREE.json was altered
+ * but not its signature is not noticed here: nothing is taken from it either.
  */
-async function nothingNew(upstream: SignedTree | undefined, paths: MirrorPaths): Promise<SyncRecord | undefined> {
-  if (!upstream) return undefined
+async function nothingNew(target: SshTarget, paths: MirrorPaths): Promise<SyncRecord | undefined> {
   const [record, here] = await Promise.all([readSyncRecord(paths.state), readTreePair(paths.store)])
   if (!record || !here || record.tree !== sha256Hex(here.bytes)) return undefined
-  if (!here.bytes.equals(upstream.bytes) || here.signature !== upstream.signature) return undefined
   if ((await readSuspects(paths.state)).size) return undefined
-  return record
-}
-
-/** The upstream's verified tree: the pair the quick check fetched if it verifies, else fetched afresh (with retries). */
-async function incomingTree(fetched: SignedTree | undefined, target: SshTarget, paths: MirrorPaths, key: PublicKey, log: Logger): Promise<{ tree: Tree; signed: SignedTree }> {
-  if (fetched) {
-    try {
-      return { tree: openTree(fetched, key, `upstream ${TREE_FILE}`), signed: fetched }
-    } catch (err) {
-      if (!isRoostError(err, 'INDEX_BAD_SIGNATURE')) throw err
-    }
-  }
-  return fetchIndex(target, join(paths.staging, '.index'), key, log)
+  const sig = await fetchSignature(target, join(paths.staging, '.index'))
+  return sig !== undefined && sig === here.signature ? record : undefined
 }
 
 /** The sync proper, under the mirror's lock. */
@@ -221,15 +210,14 @@ async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, 
     const { key, target } = await prepare(config, paths, log)
     const none = { fetched: [], repaired: [], removed: [], bytes: 0, kept: [] as string[] }
     const expired = await expireAttic(paths.root, config.keep, now(), log)
-    const fetched = await fetchPairCached(target, join(paths.staging, '.index'))
-    const same = await nothingNew(fetched, paths)
+    const same = await nothingNew(target, paths)
     if (same) {
       log.info({ serial: same.serial }, 'already up to date (the upstream serves the index published here)')
       await writeFileAtomic(join(paths.state, 'sync.json'), JSON.stringify({ ...same, time: now().toISOString(), fetched: [], removed: [] }, null, 2) + '\n', 0o600)
       return { upToDate: true, from: same.serial, serial: same.serial, ...none, expired }
     }
     const published = await readPublished(paths.store, key, log)
-    const incoming = await incomingTree(fetched, target, paths, key, log)
+    const incoming = await fetchIndex(target, join(paths.staging, '.index'), key, log)
     const suspect = await readSuspects(paths.state)
     const plan = planSync(published?.tree, incoming.tree, await listStore(paths.store), { suspect, floor: (await readSyncRecord(paths.state))?.serial })
     const base = { from: plan.from ?? null, serial: plan.to }
@@ -287,7 +275,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
   const report = async (error?: string): Promise<boolean> => (o.trace ?? true) && reportTrace(config, paths, target, await ownEntry(paths, now(), error), log)
   let result: SyncResult
   try {
-    result = config.bucket ? await syncBucket(config, paths, log, now) : await syncStore(config, paths, log, now, abort.signal)
+    result = config.bucket ? await syncBucket(config, paths, log, now, abort.signal) : await syncStore(config, paths, log, now, abort.signal)
   } catch (err) {
     if (abort.signal.aborted) {
       const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`

@@ -86,13 +86,18 @@ t.test('mirror init, sync, verify, repair, forged index, killed sync', async t =
   const hubTree = join(w.hubRoot, 'store', 'TREE.json')
   const genuine = await fs.readFile(hubTree)
   const before = await pair(store)
+  // an attacker who alters the tree writes a signature too: one the pinned key does not verify
+  const hubSig = join(w.hubRoot, 'store', 'TREE.json.sig')
+  const genuineSig = await fs.readFile(hubSig)
   await fs.writeFile(hubTree, genuine.toString().replace(/"serial":(\d+)/, (_, n: string) => `"serial":${Number(n) + 5}`))
+  await fs.writeFile(hubSig, JSON.stringify({ algorithm: 'ed25519', key: 'SHA256:forged', value: Buffer.alloc(64, 7).toString('base64') }) + '\n')
   const forged = await roost(['mirror', 'sync', '--config', config])
   t.equal(forged.exitCode, 3, 'a forged upstream index is refused')
   t.match(forged.stderr, /signature/)
   const after = await pair(store)
   t.ok(after.bytes.equals(before.bytes) && after.signature === before.signature, 'the published tree is unchanged')
   await fs.writeFile(hubTree, genuine)
+  await fs.writeFile(hubSig, genuineSig)
 
   // a sync killed with SIGKILL while data lands in staging
   const big = join(dir, 'data', 'big')
