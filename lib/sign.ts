@@ -119,7 +119,14 @@ export async function readPrivateKey(path: string): Promise<PrivateKey> {
   if ((st.mode & 0o077) !== 0) {
     throw new RoostError('KEY_LOOSE_PERMISSIONS', `key file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)})`, { hint: `chmod 600 ${path}` })
   }
-  return parsePrivateKey(await fs.readFile(path, 'utf8'), path)
+  let text: string
+  try {
+    text = await fs.readFile(path, 'utf8')
+  } catch (err) {
+    const why = st.isDirectory() ? 'it is a folder' : ((err as NodeJS.ErrnoException).code ?? String(err))
+    throw new RoostError('CONFIG_MISSING', `key file ${path} cannot be read (${why})`, { cause: err, hint: 'check the path in the config, and that roost runs as the user who owns the key' })
+  }
+  return parsePrivateKey(text, path)
 }
 
 /** Accepts a public key given either as a line or as a path to a .pub file. */

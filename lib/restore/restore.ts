@@ -26,6 +26,7 @@ import { readChain, verifiedLink, type VerifiedLink } from './read-chain.js'
 import { ChainState } from './chain-state.js'
 import { sameShape } from './compare-state.js'
 import { archivePaths, countTree, pruneTo } from './paths.js'
+import { parkLinks, unparkLinks } from './park-links.js'
 
 export { chooseGeneration } from './choose.js'
 
@@ -168,16 +169,24 @@ export async function checkChainSealed(o: Omit<ReplayOptions, 'into' | 'names' |
  * Returns the bytes of tar verified.
  */
 export async function replayChain(o: ReplayOptions): Promise<number> {
+  let links = 0
   return eachFetchedLink(o, async (link, fetched, label) => {
     const expect = expectationsFor(link, label, fetched.expected, o.identity)
     const state = o.state
-    const digest = await passArchive(join(fetched.dir, storedArchiveName(link.manifest)), expect, {
-      ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
-      ...(o.names ? { paths: o.names } : {}),
-      ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
-    })
-    o.log.info({ generation: link.generation, bytes: digest.bytes }, o.into ? 'archive verified and extracted' : 'archive verified and read')
-    return digest.bytes
+    // symlinks earlier links left are parked while a later one extracts: never written through
+    const parking = o.into && links++ > 0 ? await parkLinks(o.into, `${o.into}.links`) : undefined
+    try {
+      const digest = await passArchive(join(fetched.dir, storedArchiveName(link.manifest)), expect, {
+        ...(o.into ? { into: o.into, sameOwner: process.getuid?.() === 0 } : {}),
+        ...(o.names ? { paths: o.names } : {}),
+        ...(state ? { onMember: m => state.apply(m, link.generation) } : {}),
+      })
+      if (parking) await unparkLinks(o.into!, parking)
+      o.log.info({ generation: link.generation, bytes: digest.bytes }, o.into ? 'archive verified and extracted' : 'archive verified and read')
+      return digest.bytes
+    } finally {
+      if (parking) await removeTree(parking.dir)
+    }
   })
 }
 
