@@ -52,6 +52,20 @@ export function copytoArgs(r: Rclone, localFile: string, to: string): string[] {
   return [...base(r, ['copyto', localFile, to]), ...bw(r)]
 }
 
+/**
+ * Moves the files directly inside a remote folder to another folder of the same remote,
+ * server-side (a rename on a local remote, copy + delete inside the object store on S3 and
+ * the like: nothing crosses this host's line), and removes the emptied source folder. Pure.
+ */
+export function moveArgs(r: Rclone, from: string, to: string): string[] {
+  return [...base(r, ['move', from, to]), '--max-depth', '1', '--delete-empty-src-dirs']
+}
+
+/** Copies the files directly inside a remote folder to another folder of the same remote, server-side (equal files are skipped). Pure. */
+export function copyRemoteArgs(r: Rclone, from: string, to: string): string[] {
+  return [...base(r, ['copy', from, to]), '--max-depth', '1']
+}
+
 /** Copies the named files at the top of a remote folder into a local folder (absent ones are skipped). Pure. */
 export function downloadNamedArgs(r: Rclone, from: string, names: readonly string[], localDir: string): string[] {
   return [...base(r, ['copy', from, localDir]), '--max-depth', '1', ...names.flatMap(n => ['--include', `/${globEscape(n)}`]), ...bw(r)]
@@ -152,9 +166,12 @@ export async function runRclone(argv: readonly string[], what: string, o: Rclone
   }
 }
 
-/** Runs an rclone argv and hands each line of its stdout to `onLine` as it comes (nothing is buffered whole). */
+/** Runs an rclone argv and hands each line of its stdout to `onLine` as it comes (nothing is buffered whole). `signal` stops it. */
 export async function rcloneLines(argv: readonly string[], what: string, onLine: (line: string) => void, o: RcloneRunOptions = {}): Promise<void> {
-  const child = startChild(argv, { stdin: 'ignore', stdout: 'pipe', env: env(), code: 'RCLONE_FAILED', what, ...(o.okCodes ? { okCodes: [0, ...o.okCodes] } : {}) })
+  const child = startChild(argv, { stdin: 'ignore', stdout: 'pipe', env: env(), code: 'RCLONE_FAILED', what, ...(o.okCodes ? { okCodes: [0, ...o.okCodes] } : {}), ...(o.signal ? { signal: o.signal } : {}) })
+  const stop = (): void => child.kill()
+  if (o.signal?.aborted) stop()
+  else o.signal?.addEventListener('abort', stop, { once: true })
   try {
     for await (const line of createInterface({ input: child.stdout!, crlfDelay: Infinity })) onLine(line)
     await child.done
@@ -162,6 +179,8 @@ export async function rcloneLines(argv: readonly string[], what: string, onLine:
     child.kill()
     await child.done.catch(() => {})
     throw explain(err, what)
+  } finally {
+    o.signal?.removeEventListener('abort', stop)
   }
 }
 
@@ -209,12 +228,12 @@ export function parseHashLine(line: string): { hash: string; path: string } | un
 }
 
 /** Downloads and hashes the listed files (paths relative to `root`); files that are not there are absent from the map. */
-export async function hashByDownload(r: Rclone, root: string, filesFrom: string, what: string): Promise<Map<string, string>> {
+export async function hashByDownload(r: Rclone, root: string, filesFrom: string, what: string, signal?: AbortSignal): Promise<Map<string, string>> {
   const out = new Map<string, string>()
   await rcloneLines(hashsumDownloadArgs(r, root, filesFrom), what, line => {
     const h = parseHashLine(line)
     if (h) out.set(h.path, h.hash)
-  }, { okCodes: [3] })
+  }, { okCodes: [3], ...(signal ? { signal } : {}) })
   return out
 }
 

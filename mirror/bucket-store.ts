@@ -67,16 +67,17 @@ async function hashLocal(path: string, algorithm: 'md5' | 'sha1'): Promise<strin
 /**
  * Checks a generation in the bucket against the index, by `check`: sizes from the listing,
  * then the hash (for md5/sha1, of the staged copy in `stagedDir`). Returns the problems.
+ * `signal` stops a read-back.
  */
-export async function checkUpload(b: Bucket, g: GenRef, files: TreeGeneration['files'], check: UploadCheck, stagedDir: string, listFile: string): Promise<FileProblem[]> {
+export async function checkUpload(b: Bucket, g: GenRef, files: TreeGeneration['files'], check: UploadCheck, stagedDir: string, listFile: string, signal?: AbortSignal): Promise<FileProblem[]> {
   const hashType = check === 'download' ? undefined : check
   const listed = new Map((await listFiles(b.rclone, bucketGenPath(b, g), hashType ? { hashType } : {})).map(f => [f.path, f]))
   // an object without the hash (an S3 multipart upload made by another tool has no md5) is read back
-  if (hashType && Object.keys(files).some(n => listed.get(n)?.bytes === files[n]!.bytes && !listed.get(n)?.hash)) return checkUpload(b, g, files, 'download', stagedDir, listFile)
+  if (hashType && Object.keys(files).some(n => listed.get(n)?.bytes === files[n]!.bytes && !listed.get(n)?.hash)) return checkUpload(b, g, files, 'download', stagedDir, listFile, signal)
   let downloaded: Map<string, string> | undefined
   if (check === 'download') {
     await fs.writeFile(listFile, Object.keys(files).join('\n') + '\n')
-    downloaded = await hashByDownload(b.rclone, bucketGenPath(b, g), listFile, `reading back ${bucketGenPath(b, g)}`)
+    downloaded = await hashByDownload(b.rclone, bucketGenPath(b, g), listFile, `reading back ${bucketGenPath(b, g)}`, signal)
   }
   const problems: FileProblem[] = []
   for (const name of Object.keys(files).sort()) {
@@ -106,12 +107,13 @@ export async function deleteBucketFiles(b: Bucket, problems: readonly FileProble
 /**
  * Uploads a staged, verified generation to `<remote>/<svc>/<gen>/` and checks the upload by
  * hash. A file that does not match is deleted and sent again once; still wrong, the sync
- * stops with HASH_MISMATCH (nothing is published).
+ * stops with HASH_MISMATCH (nothing is published). `signal` stops the upload (the end of the
+ * allowed hours); the next sync uploads again what is not there whole.
  */
-export async function uploadGeneration(b: Bucket, g: GenRef, files: TreeGeneration['files'], stagedDir: string, check: UploadCheck, listFile: string, log: Logger): Promise<void> {
+export async function uploadGeneration(b: Bucket, g: GenRef, files: TreeGeneration['files'], stagedDir: string, check: UploadCheck, listFile: string, log: Logger, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await runRclone(uploadArgs(b.rclone, stagedDir, bucketGenPath(b, g)), `uploading ${g.service}/${g.generation} to ${bucketGenPath(b, g)}`)
-    const problems = await checkUpload(b, g, files, check, stagedDir, listFile)
+    await runRclone(uploadArgs(b.rclone, stagedDir, bucketGenPath(b, g)), `uploading ${g.service}/${g.generation} to ${bucketGenPath(b, g)}`, signal ? { signal } : {})
+    const problems = await checkUpload(b, g, files, check, stagedDir, listFile, signal)
     if (!problems.length) return
     await deleteBucketFiles(b, problems)
     if (attempt >= 2) {

@@ -6,10 +6,14 @@
  * same stageGeneration as a folder sync, resumable), upload it to `<remote>/<svc>/<gen>/`
  * with rclone, check the upload by hash (bucket-store.ts says how), and only then delete the
  * staged copy: the local disk holds one generation at a time. Stage two, only when all of
- * that passed: publish the index in the bucket (signature first), then remove what it no
- * longer lists. A sync cut anywhere leaves the bucket's published tree intact; the next one
- * uploads an interrupted publish again, publishes generations a cut sync already verified
- * (state/bucket-uploads.json), and resumes the rest.
+ * that passed: publish the index in the bucket (signature first), then deal with what it no
+ * longer lists: what the previous index listed (the upstream pruned it) goes to the bucket's
+ * attic unless `keep` is 0 (bucket-attic.ts), leftovers no index listed are deleted. A sync cut
+ * anywhere leaves the bucket's published tree intact; the next one uploads an interrupted
+ * publish again, finishes interrupted moves into the attic, publishes generations a cut sync
+ * already verified (state/bucket-uploads.json), and resumes the rest. Every transfer of stage
+ * one (rsync and rclone) stops when `signal` aborts (the end of the allowed hours); once the
+ * index is published the sync runs to its end.
  */
 import { promises as fs } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -19,7 +23,7 @@ import { RoostError, isRoostError } from '../lib/errors.js'
 import { parsePublicKey, type PublicKey } from '../lib/sign.js'
 import type { SignedTree, Tree } from '../lib/formats/tree.js'
 import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
-import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
+import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { remoteHashes } from '../lib/rclone.js'
 import { readBucketTree } from '../lib/stores/bucket.js'
 import { progress } from '../lib/progress.js'
@@ -32,7 +36,8 @@ import { checkUpload, chooseUploadCheck, clearUploads, deleteBucketFiles, listBu
 import { commitBucketPending, publishToBucket } from './bucket-publish.js'
 import { genDir } from './store-ops.js'
 import { clearSuspects, readSuspects } from './suspects.js'
-import type { SyncResult } from './sync.js'
+import { readSyncRecord, recordSync, type SyncResult } from './sync.js'
+import { expireBucketAttic, keepPendingAttic, stageAttic } from './bucket-attic.js'
 
 const label = (g: GenRef): string => `${g.service}/${g.generation}`
 
@@ -54,21 +59,6 @@ async function readPublished(b: Bucket, paths: MirrorPaths, key: PublicKey, log:
   }
 }
 
-async function readFloor(stateFile: string): Promise<number | undefined> {
-  const text = await readIfExists(stateFile)
-  try {
-    const serial = text ? (JSON.parse(text) as { serial?: unknown }).serial : undefined
-    return typeof serial === 'number' ? serial : undefined
-  } catch {
-    return undefined // a damaged record: the bucket's TREE.json still guards against rollback
-  }
-}
-
-/** state/sync.json, as a folder sync writes it. */
-async function recordSync(file: string, serial: number, at: Date, fetched: string[], removed: string[]): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify({ serial, time: at.toISOString(), fetched, removed }, null, 2) + '\n', 0o600)
-}
-
 /** Removes staging leftovers but the index caches, the pending pair and `keep` (a cut transfer about to resume). */
 async function cleanStaging(staging: string, keep?: GenRef): Promise<void> {
   for (const e of await fs.readdir(staging)) {
@@ -88,16 +78,20 @@ interface Ctx {
   check: () => Promise<UploadCheck>
   state: string
   listFile: string
+  key: PublicKey
+  keep: number | 'all'
+  now: () => Date
 }
 
 /** Stages, uploads and checks one generation, then frees its staging. `bad` (a repair): delete those files from the bucket first. */
 async function carryGeneration(c: Ctx, g: GenRef, tree: Tree, bad?: Parameters<typeof deleteBucketFiles>[1]): Promise<number> {
   const t0 = Date.now()
+  c.fetch.signal?.throwIfAborted()
   const files = tree.services[g.service]!.generations[g.generation]!.files
   await stageGeneration(c.fetch, g, tree.services[g.service]!.generations[g.generation]!)
   if (bad) await deleteBucketFiles(c.bucket, bad)
   const check = await c.check()
-  await uploadGeneration(c.bucket, g, files, genDir(c.fetch.staging, g), check, c.listFile, c.fetch.log)
+  await uploadGeneration(c.bucket, g, files, genDir(c.fetch.staging, g), check, c.listFile, c.fetch.log, c.fetch.signal)
   await recordUpload(c.state, g, files)
   await fs.rm(genDir(c.fetch.staging, g), { recursive: true, force: true })
   await fs.rmdir(join(c.fetch.staging, g.service)).catch(() => {})
@@ -106,8 +100,8 @@ async function carryGeneration(c: Ctx, g: GenRef, tree: Tree, bad?: Parameters<t
   return bytes
 }
 
-/** Stage one (fetch, upload, check; recheck and repair), the commit point (publish), then removals. */
-async function carryOut(c: Ctx, plan: BucketPlan, incoming: { tree: Tree; signed: SignedTree }, key: PublicKey, current: SignedTree | undefined): Promise<{ bytes: number; repaired: string[] }> {
+/** Stage one (fetch, upload, check; recheck and repair), the commit point (publish), then removals (into the attic unless `keep` is 0). */
+async function carryOut(c: Ctx, plan: BucketPlan, incoming: { tree: Tree; signed: SignedTree }, current: { tree: Tree; signed: SignedTree } | undefined): Promise<{ bytes: number; repaired: string[]; kept: string[] }> {
   let bytes = 0
   const repaired: string[] = []
   await cleanStaging(c.fetch.staging, plan.fetch[0])
@@ -121,27 +115,37 @@ async function carryOut(c: Ctx, plan: BucketPlan, incoming: { tree: Tree; signed
     shown.end()
   }
   for (const g of plan.recheck) {
+    c.fetch.signal?.throwIfAborted()
     const files = incoming.tree.services[g.service]!.generations[g.generation]!.files
-    const problems = await checkUpload(c.bucket, g, files, 'download', genDir(c.fetch.staging, g), c.listFile)
+    const problems = await checkUpload(c.bucket, g, files, 'download', genDir(c.fetch.staging, g), c.listFile, c.fetch.signal)
     if (!problems.length) continue
     c.fetch.log.warn({ service: g.service, generation: g.generation, files: problems.map(p => p.path) }, 'generation in the bucket is damaged; repairing it')
     await carryGeneration(c, g, incoming.tree, problems)
     repaired.push(label(g))
   }
-  await publishToBucket(c.bucket, c.fetch.staging, incoming.signed, key, current, c.fetch.log)
+  // what the previous index listed is kept a while (the upstream pruned it); leftovers it never listed go
+  const listed = (g: GenRef): boolean => Boolean(current?.tree.services[g.service]?.generations[g.generation])
+  const toKeep = c.keep !== 0 && current ? plan.remove.filter(listed) : []
+  if (toKeep.length) await stageAttic(c.fetch.staging, current!.signed, toKeep)
+  await publishToBucket(c.bucket, c.fetch.staging, incoming.signed, c.key, current?.signed, c.fetch.log)
   c.fetch.log.info({ serial: incoming.tree.serial, remote: c.bucket.remote }, 'index published')
   await clearUploads(c.state)
+  const kept = await keepPendingAttic(c.bucket, c.fetch.staging, c.key, incoming.tree, c.now(), c.fetch.log)
   for (const g of plan.remove) {
+    if (toKeep.includes(g)) continue
     await removeBucketGeneration(c.bucket, g)
     c.fetch.log.info({ service: g.service, generation: g.generation }, 'generation removed')
   }
   await cleanStaging(c.fetch.staging)
   await clearSuspects(c.state)
-  return { bytes, repaired }
+  return { bytes, repaired, kept: kept?.record.generations.filter(k => toKeep.some(g => label(g) === k)) ?? [] }
 }
 
-/** Runs one sync into the mirror's bucket under the mirror's lock (shared with verify). */
-export async function syncBucket(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date): Promise<SyncResult> {
+/**
+ * Runs one sync into the mirror's bucket under the mirror's lock (shared with verify).
+ * `signal` stops its transfers (syncMirror passes the end of the allowed hours).
+ */
+export async function syncBucket(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, signal?: AbortSignal): Promise<SyncResult> {
   await ensureDir(paths.state)
   const lock = await acquireLock(paths.lock)
   try {
@@ -155,24 +159,28 @@ export async function syncBucket(config: MirrorConfig, paths: MirrorPaths, log: 
       log.info({ serial: rolled }, 'uploaded an interrupted publish')
       current = await readPublished(bucket, paths, key, log)
     }
+    // moves into the attic a cut sync left undone, then attic folders past `keep`
+    const finished = await keepPendingAttic(bucket, paths.staging, key, current?.tree, now(), log)
+    if (finished) log.info({ attic: finished.dir }, 'finished moving pruned generations into the attic')
+    const expired = await expireBucketAttic(bucket, config.keep, now(), log)
     const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
     const incoming = await fetchIndex(target, join(paths.staging, '.index'), key, log)
-    const stateFile = join(paths.state, 'sync.json')
-    const plan = planBucketSync(current?.tree, incoming.tree, await listBucket(bucket), await readUploads(paths.state), { suspect: await readSuspects(paths.state), floor: await readFloor(stateFile) })
+    const plan = planBucketSync(current?.tree, incoming.tree, await listBucket(bucket), await readUploads(paths.state), { suspect: await readSuspects(paths.state), floor: (await readSyncRecord(paths.state))?.serial })
     const base = { from: plan.from ?? null, serial: plan.to }
     if (plan.upToDate) {
       log.info({ serial: plan.to }, 'already up to date')
-      await recordSync(stateFile, plan.to, now(), [], [])
-      return { upToDate: true, ...base, fetched: [], repaired: [], removed: [], bytes: 0 }
+      await recordSync(paths.state, incoming.signed, incoming.tree, now(), [], [])
+      return { upToDate: true, ...base, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired }
     }
     log.info({ from: plan.from, to: plan.to, fetch: plan.fetch.length, uploaded: plan.uploaded.length, recheck: plan.recheck.length, remove: plan.remove.length, remote: bucket.remote }, 'sync planned')
     let check: Promise<UploadCheck> | undefined
     const lazyCheck = (): Promise<UploadCheck> => (check ??= remoteHashes(bucket.rclone, bucket.remote).then(chooseUploadCheck))
-    const fetch: FetchContext = { target, staging: paths.staging, store: paths.store, log, ...(config.limits.bandwidth ? { bandwidth: config.limits.bandwidth } : {}) }
-    const done = await carryOut({ fetch, bucket, check: lazyCheck, state: paths.state, listFile: join(paths.staging, '.bucket-files') }, plan, incoming, key, current?.signed)
+    const fetch: FetchContext = { target, staging: paths.staging, store: paths.store, log, ...(signal ? { signal } : {}), ...(config.limits.bandwidth ? { bandwidth: config.limits.bandwidth } : {}) }
+    const ctx: Ctx = { fetch, bucket, check: lazyCheck, state: paths.state, listFile: join(paths.staging, '.bucket-files'), key, keep: config.keep, now }
+    const done = await carryOut(ctx, plan, incoming, current)
     const fetched = [...plan.uploaded, ...plan.fetch].map(label).sort()
-    const result = { upToDate: false, ...base, fetched, repaired: done.repaired, removed: plan.remove.map(label), bytes: done.bytes }
-    await recordSync(stateFile, plan.to, now(), result.fetched, result.removed)
+    const result = { upToDate: false, ...base, fetched, repaired: done.repaired, removed: plan.remove.map(label), bytes: done.bytes, kept: done.kept, expired }
+    await recordSync(paths.state, incoming.signed, incoming.tree, now(), result.fetched, result.removed)
     return result
   } finally {
     await lock.release()

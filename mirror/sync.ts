@@ -203,14 +203,14 @@ async function nothingNew(target: SshTarget, paths: MirrorPaths): Promise<SyncRe
 }
 
 /** The sync proper, under the mirror's lock. */
-async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, signal: AbortSignal): Promise<SyncResult> {
+async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, signal: AbortSignal, knownNew = false): Promise<SyncResult> {
   await ensureDir(paths.state)
   const lock = await acquireLock(paths.lock)
   try {
     const { key, target } = await prepare(config, paths, log)
     const none = { fetched: [], repaired: [], removed: [], bytes: 0, kept: [] as string[] }
     const expired = await expireAttic(paths.root, config.keep, now(), log)
-    const same = await nothingNew(target, paths)
+    const same = knownNew ? undefined : await nothingNew(target, paths)
     if (same) {
       log.info({ serial: same.serial }, 'already up to date (the upstream serves the index published here)')
       await writeFileAtomic(join(paths.state, 'sync.json'), JSON.stringify({ ...same, time: now().toISOString(), fetched: [], removed: [] }, null, 2) + '\n', 0o600)
@@ -254,6 +254,8 @@ async function ownEntry(paths: MirrorPaths, now: Date, error?: string): Promise<
 export interface SyncOptions {
   /** Report the trace upstream (default true). */
   trace?: boolean
+  /** The caller knows the upstream published a new index (`mirror watch`): skip the quick check. */
+  knownNew?: boolean
 }
 
 /**
@@ -275,7 +277,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
   const report = async (error?: string): Promise<boolean> => (o.trace ?? true) && reportTrace(config, paths, target, await ownEntry(paths, now(), error), log)
   let result: SyncResult
   try {
-    result = config.bucket ? await syncBucket(config, paths, log, now, abort.signal) : await syncStore(config, paths, log, now, abort.signal)
+    result = config.bucket ? await syncBucket(config, paths, log, now, abort.signal) : await syncStore(config, paths, log, now, abort.signal, o.knownNew)
   } catch (err) {
     if (abort.signal.aborted) {
       const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`

@@ -3,9 +3,11 @@
  * mirror writes to an S3-protocol server on loopback (s3rver), one to a local rclone remote.
  * Sync publishes data first and the signed index last, restore reads bit-exact from the
  * bucket, verify reads every file back and finds a damaged one (exit 3), the next sync
- * repairs it, a pruned generation leaves the bucket only after the publish, a forged index
- * (upstream or in the bucket) is refused with exit 3, and a sync killed half-way through an
- * upload leaves the published tree intact and is completed by the next one.
+ * repairs it, a pruned generation leaves the bucket's store only after the publish, for the
+ * bucket's attic (restorable from it bit-exact, removed by the first sync past `keep`), a
+ * forged index (upstream or in the bucket) is refused with exit 3, the end of the allowed hours
+ * stops a transfer, and a sync killed half-way through an upload leaves the published tree
+ * intact and is completed by the next one.
  */
 import t from 'tap'
 import { promises as fs } from 'node:fs'
@@ -24,7 +26,8 @@ import { loadHubConfig } from '../../lib/config/hub.js'
 import { hubYamlValues, writeHubYaml } from '../../hub/hub-yaml.js'
 import { loadMirrorConfig } from '../../lib/config/mirror.js'
 import { silentLogger, type Logger } from '../../lib/log.js'
-import { syncMirror, type SyncResult } from '../../mirror/sync.js'
+import { readSyncRecord, syncMirror, type SyncResult } from '../../mirror/sync.js'
+import { sha256Hex } from '../../lib/fsx/hash.js'
 import { verifyMirror, type VerifyReport } from '../../mirror/verify.js'
 import { addMirror, deliver, must, roost, startHubWorld, type HubWorld } from '../lib/stores/hub-world.js'
 
@@ -61,9 +64,9 @@ async function makeMirror(w: HubWorld, name: string, remote: string, rcloneConf:
 const syncCli = (m: Mirror) => roost(['mirror', 'sync', '--config', m.config, '--json'])
 const verifyCli = (m: Mirror) => roost(['mirror', 'verify', '--config', m.config])
 
-async function sync(m: Mirror, log: Logger = silentLogger()): Promise<SyncResult> {
+async function sync(m: Mirror, log: Logger = silentLogger(), now = () => new Date()): Promise<SyncResult> {
   const { config, paths } = await loadMirrorConfig(m.config)
-  return syncMirror(config, paths, log, () => new Date())
+  return syncMirror(config, paths, log, now)
 }
 
 async function verify(m: Mirror): Promise<VerifyReport> {
@@ -112,7 +115,7 @@ t.test('mirrors into buckets (s3rver and a local rclone remote) through rclone',
   for (const [name, m] of [['ms3', ms3], ['mloc', mloc]] as const) await addMirror(w, name, m.keyLine) // one at a time: each rewrites hub.yaml
   const hubW = w
 
-  await t.test('S3: sync, restore bit-exact, nothing new, a new generation, damage found and repaired, a prune removed after publish', async t => {
+  await t.test('S3: sync, restore bit-exact, nothing new, a new generation, damage found and repaired, a prune kept in the attic after publish', async t => {
     const first = await syncCli(ms3)
     t.equal(first.exitCode, 0, 'the first sync exits 0', { stderr: first.stderr })
     t.same(JSON.parse(first.stdout).fetched, [`wiki/${G1}`])
@@ -120,6 +123,10 @@ t.test('mirrors into buckets (s3rver and a local rclone remote) through rclone',
     const published = openTree({ bytes: await fs.readFile(s3!.objectFile('tree/TREE.json')), signature: await fs.readFile(s3!.objectFile('tree/TREE.json.sig'), 'utf8') }, indexKey)
     t.ok(published.services.wiki?.generations[G1], "the bucket's TREE.json verifies with the index key and lists it")
     t.same((await fs.readdir(join(ms3.root, 'staging'))).filter(n => !n.startsWith('.')), [], 'no generation is left on the local disk')
+    const record = await readSyncRecord(join(ms3.root, 'state'))
+    t.match(record, { serial: published.serial, tree: sha256Hex(await fs.readFile(s3!.objectFile('tree/TREE.json'))), treePublished: published.published, since: String }, 'state/sync.json holds the facts the trace reports')
+    const trace = JSON.parse(await fs.readFile(join(hubW.hubRoot, 'accounts', 'ms3', 'trace', 'TRACE.json'), 'utf8')) as { entries: Record<string, unknown>[] }
+    t.match(trace.entries[0], { path: ['ms3'], serial: record!.serial, tree: record!.tree, treePublished: record!.treePublished, syncedAt: record!.since }, 'and the trace on the hub carries them')
 
     const to = join(dir, 'restored-s3')
     const restore = await roost(['restore', 'wiki', '--from', 'rclone:s3:roost/tree', '--config', ms3.config, '--to', to])
@@ -145,9 +152,23 @@ t.test('mirrors into buckets (s3rver and a local rclone remote) through rclone',
     await writeHubYaml(hubYaml, values)
     must(await roost(['hub', 'prune', '--config', hubYaml]), 'hub prune')
     const { log, messages: order } = recordingLogger()
-    t.same((await sync(ms3, log)).removed, [`wiki/${G1}`], 'the pruned generation is removed')
-    t.ok(order.indexOf('index published') >= 0 && order.indexOf('index published') < order.indexOf('generation removed'), 'after the index is published', { order })
-    t.notOk(await fs.stat(s3!.objectFile(`tree/wiki/${G1}/data.tar.zst`)).catch(() => undefined), 'and is gone from the bucket')
+    const pruned = await sync(ms3, log)
+    t.same(pruned.removed, [`wiki/${G1}`], 'the pruned generation leaves the store')
+    t.same(pruned.kept, [`wiki/${G1}`], 'for the attic')
+    t.ok(order.indexOf('index published') >= 0 && order.indexOf('index published') < order.indexOf('pruned generations kept in the attic'), 'after the index is published', { order })
+    t.notOk(await fs.stat(s3!.objectFile(`tree/wiki/${G1}/data.tar.zst`)).catch(() => undefined), 'it is gone from the store in the bucket')
+    const attic = `tree/attic/${pruned.from}`
+    t.ok(await fs.stat(s3!.objectFile(`${attic}/wiki/${G1}/data.tar.zst`)), `and is in ${attic}/, moved server-side`)
+    t.match(JSON.parse(await fs.readFile(s3!.objectFile(`${attic}/ATTIC.json`), 'utf8')), { serial: pruned.from, generations: [`wiki/${G1}`], linked: [] })
+    const fromAttic = join(dir, 'restored-attic')
+    const back = await roost(['restore', 'wiki', G1, '--from', `rclone:s3:roost/${attic}`, '--config', ms3.config, '--to', fromAttic])
+    t.equal(back.exitCode, 0, 'restore from the attic folder exits 0', { stderr: back.stderr })
+    t.same(await compareTrees(src, join(fromAttic, src)), [], 'the pruned generation restores bit-exact')
+
+    // the first sync at least `keep` (14d by default) later removes the attic folder
+    const later = await sync(ms3, silentLogger(), () => new Date(Date.now() + 15 * 86_400_000))
+    t.same(later.expired, [`s3:roost/${attic}`], 'past keep, the attic folder is removed')
+    t.notOk(await fs.stat(s3!.objectFile(`${attic}/wiki/${G1}/data.tar.zst`)).catch(() => undefined), 'and is gone from the bucket')
   })
 
   await t.test('local remote: forged indexes refused, a sync killed during an upload resumed', async t => {
@@ -177,7 +198,17 @@ t.test('mirrors into buckets (s3rver and a local rclone remote) through rclone',
     await fs.mkdir(big, { recursive: true })
     await fs.writeFile(join(big, 'large.bin'), randomBytes(12 * 1024 * 1024)) // incompressible
     await deliver(hubW, 'wiki', G3, big)
-    await mloc.edit(v => (v.limits = { bandwidth: '6M' })) // slow enough to be caught half-way
+    await mloc.edit(v => (v.limits = { bandwidth: '6M', hours: '01:00-07:00' })) // slow enough to be caught half-way
+
+    // the allowed hours end 1 s into the sync (a clock set to 06:59:59): its transfer is stopped
+    const close = new Date()
+    close.setHours(7, 0, 0, 0)
+    const started = Date.now()
+    const stopped = await sync(mloc, silentLogger(), () => new Date(close.getTime() - 1000 + Date.now() - started))
+    t.match(stopped.stopped, /allowed hours .* ended/, 'the end of the allowed hours stops the sync', { stopped })
+    t.ok(Date.now() - started < 3000, 'at once, not when the 12 MiB at 6 MiB/s would be through and uploaded', { ms: Date.now() - started })
+    t.ok(openTree({ bytes: await fs.readFile(treeFile), signature: await fs.readFile(`${treeFile}.sig`, 'utf8') }, indexKey).services.wiki?.generations[G3] === undefined, 'nothing new is published')
+    await mloc.edit(v => (v.limits = { bandwidth: '6M' }))
     const landing = join(bucket, 'wiki', G3, 'data.tar.zst')
     const child = execa(process.execPath, [ROOST, 'mirror', 'sync', '--config', mloc.config], { reject: false, detached: true, env: { ROOST_LOG_LEVEL: 'warn' } })
     let exited = false

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import {
-  catArgs, catInto, copytoArgs, deletefileArgs, downloadNamedArgs, featuresArgs, hashByDownload, hashsumDownloadArgs, listFiles, lsjsonArgs,
+  catArgs, catInto, copyRemoteArgs, copytoArgs, deletefileArgs, downloadNamedArgs, featuresArgs, hashByDownload, hashsumDownloadArgs, listFiles, lsjsonArgs, moveArgs,
   parseHashLine, parseLsjsonLine, purgeArgs, remoteHashes, remotePath, rmdirArgs, runRclone, uploadArgs, type Rclone,
 } from '../../lib/rclone.js'
 import { RoostError } from '../../lib/errors.js'
@@ -19,6 +19,7 @@ t.test('argv builders (golden)', async t => {
   t.matchSnapshot(catArgs(r, 's3:roost/wiki/20261122T030000Z-full/data.tar.zst'), 'cat')
   t.matchSnapshot(hashsumDownloadArgs(r, 's3:roost', '/m/state/verify-bucket/files'), 'hashsum --download')
   t.matchSnapshot([deletefileArgs(r, 's3:roost/x/y/z'), purgeArgs(r, 's3:roost/x/y'), rmdirArgs(r, 's3:roost/x'), featuresArgs(r, 's3:roost')], 'delete, purge, rmdir, features')
+  t.matchSnapshot([moveArgs(r, 's3:roost/wiki/g', 's3:roost/attic/7/wiki/g'), copyRemoteArgs(r, 's3:roost/wiki/f', 's3:roost/attic/7/wiki/f')], 'server-side move and copy into the attic')
 })
 
 t.test('remote paths join with one slash', async t => {
@@ -63,4 +64,24 @@ t.test('runners against a local remote', async t => {
   t.type(err, RoostError)
   t.match(err, { code: 'RCLONE_FAILED', message: /deleting nope: rclone exited \d+ \(/ }, 'a failure names what was done and what rclone said')
   t.match(await runRclone(['rclone', 'lsjson', 'nosuchremote:'], 'listing').catch((e: unknown) => e), { code: 'RCLONE_FAILED' })
+})
+
+t.test('an abort stops a transfer at once (the end of the allowed hours)', async t => {
+  const dir = t.testdir({ 'rclone.conf': '[loc]\ntype = local\n', src: {} })
+  await fs.writeFile(join(dir, 'src', 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 7))
+  const slow: Rclone = { config: join(dir, 'rclone.conf'), bwlimit: 512 * 1024 } // 8 s for the file
+  const bucket = `loc:${join(dir, 'bucket')}`
+  const stopIn = (ms: number): AbortSignal => {
+    const a = new AbortController()
+    setTimeout(() => a.abort(new Error('the allowed hours ended')), ms)
+    return a.signal
+  }
+  let t0 = Date.now()
+  await t.rejects(runRclone(uploadArgs(slow, join(dir, 'src'), remotePath(bucket, 'g')), 'uploading g', { signal: stopIn(300) }), { code: 'RCLONE_FAILED', message: /uploading g was stopped: the allowed hours ended/ })
+  t.ok(Date.now() - t0 < 3000, 'the upload stops', { ms: Date.now() - t0 })
+  await runRclone(uploadArgs({ config: slow.config }, join(dir, 'src'), remotePath(bucket, 'g')), 'uploading g')
+  await fs.writeFile(join(dir, 'files'), 'g/big.bin\n')
+  t0 = Date.now()
+  await t.rejects(hashByDownload(slow, bucket, join(dir, 'files'), 'reading back g', stopIn(300)), { code: 'RCLONE_FAILED', message: /reading back g was stopped/ })
+  t.ok(Date.now() - t0 < 3000, 'so does a read-back', { ms: Date.now() - t0 })
 })

@@ -134,6 +134,34 @@ Array [
 ]
 `
 
+exports[`test/lib/rclone.test.ts > TAP > argv builders (golden) > server-side move and copy into the attic 1`] = `
+Array [
+  Array [
+    "rclone",
+    "move",
+    "s3:roost/wiki/g",
+    "s3:roost/attic/7/wiki/g",
+    "--config",
+    "/etc/roost/rclone.conf",
+    "--ask-password=false",
+    "--max-depth",
+    "1",
+    "--delete-empty-src-dirs",
+  ],
+  Array [
+    "rclone",
+    "copy",
+    "s3:roost/wiki/f",
+    "s3:roost/attic/7/wiki/f",
+    "--config",
+    "/etc/roost/rclone.conf",
+    "--ask-password=false",
+    "--max-depth",
+    "1",
+  ],
+]
+`
+
 exports[`test/lib/rclone.test.ts > TAP > argv builders (golden) > upload a generation 1`] = `
 Array [
   "rclone",
