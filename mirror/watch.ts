@@ -67,9 +67,12 @@ export async function watchMirror(config: MirrorConfig, paths: MirrorPaths, log:
   let again = false
   const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
 
+  let announced = false
   const syncOnce = async (): Promise<void> => {
+    const knownNew = announced
+    announced = false
     try {
-      const r = await syncMirror(config, paths, log, now)
+      const r = await syncMirror(config, paths, log, now, { knownNew })
       syncs++
       o.onSync?.(r)
     } catch (err) {
@@ -111,6 +114,7 @@ export async function watchMirror(config: MirrorConfig, paths: MirrorPaths, log:
         void readSyncRecord(paths.state).then(r => {
           if (r?.serial !== serial) {
             log.info({ serial, here: r?.serial ?? null }, 'the upstream published a new index')
+            announced = true
             want()
           }
         })
