@@ -9,11 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { createLogger, type Logger } from './lib/log.js'
 import { EXIT, EXIT_HELP, RoostError, exitCodeFor } from './lib/errors.js'
 import type { Ctx, Output, RunAction } from './lib/cli.js'
-import { registerHub } from './hub/cli.js'
-import { registerSpoke } from './spoke/cli.js'
-import { registerMirror } from './mirror/cli.js'
-import { registerRestore } from './lib/restore/cli.js'
-import { registerExport } from './lib/export/cli.js'
+import type { Register } from './lib/cli.js'
 
 function version(): string {
   try {
@@ -38,8 +34,27 @@ function printError(err: unknown, json: boolean): void {
   process.stderr.write(`roost: internal error: ${e?.stack ?? String(err)}\n`)
 }
 
-/** Builds the program. Separate from running it so tests can inspect the command tree. */
-export function buildProgram(state: { exitCode: number; log?: Logger }): Command {
+/**
+ * Each role's commands, loaded only when asked for: `roost mirror sync` reads the mirror's
+ * modules, not the hub's SSH server or the spoke's scheduler (a cron run starts in about half
+ * the time). Help without a role loads them all.
+ */
+const ROLES: Record<string, () => Promise<Register>> = {
+  hub: async () => (await import('./hub/cli.js')).registerHub,
+  spoke: async () => (await import('./spoke/cli.js')).registerSpoke,
+  mirror: async () => (await import('./mirror/cli.js')).registerMirror,
+  restore: async () => (await import('./lib/restore/cli.js')).registerRestore,
+  export: async () => (await import('./lib/export/cli.js')).registerExport,
+}
+
+/** The role named first on the command line (after global options), if it is one. Pure. */
+export function roleOf(argv: readonly string[]): string | undefined {
+  const first = argv.find(a => !a.startsWith('-'))
+  return first !== undefined && Object.hasOwn(ROLES, first) ? first : undefined
+}
+
+/** Builds the program with `roles` (default: all). Separate from running it so tests can inspect the command tree. */
+export async function buildProgram(state: { exitCode: number; log?: Logger }, roles: readonly string[] = Object.keys(ROLES)): Promise<Command> {
   const program = new Command('roost')
     .description('Backups from many service hosts to one hub, fanned out to verified mirrors and discs')
     .version(version())
@@ -70,17 +85,14 @@ export function buildProgram(state: { exitCode: number; log?: Logger }): Command
       }
     })
 
-  registerHub(program, runAction)
-  registerSpoke(program, runAction)
-  registerMirror(program, runAction)
-  registerRestore(program, runAction)
-  registerExport(program, runAction)
+  for (const [name, load] of Object.entries(ROLES)) if (roles.includes(name)) (await load())(program, runAction)
   return program
 }
 
 async function main(): Promise<void> {
   const state = { exitCode: 0 as number }
-  const program = buildProgram(state)
+  const role = roleOf(process.argv.slice(2))
+  const program = await buildProgram(state, role ? [role] : undefined)
   try {
     await program.parseAsync(process.argv)
   } catch (err) {

@@ -5,7 +5,6 @@ import { loadHubConfig } from '../lib/config/hub.js'
 import { RoostError } from '../lib/errors.js'
 import { addAccount, renderAdd } from './add-account.js'
 import { initHub, renderInit } from './init.js'
-import { serveHub } from './serve.js'
 import { hubStatus } from './status.js'
 import { parseEndpoint } from '../lib/upstream.js'
 import { pruneHub } from './retention/command.js'
@@ -64,6 +63,7 @@ function registerServe(role: Command, runAction: RunAction): void {
     .option('--config <file>', CONFIG_HELP)
   withHelp(cmd, 'roost hub serve --config /srv/roost-hub/hub.yaml')
   runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<void> => {
+    const { serveHub } = await import('./serve.js') // the daemon's parts (ssh2, the watcher, mail) load only for it
     await serveHub({ configFile: configPath('hub', o.config), log: ctx.log, now: ctx.now })
   })
 }

@@ -34,3 +34,6 @@ export function withHelp(cmd: Command, example: string): Command {
 }
 
 export type RunAction = (cmd: Command, fn: (...args: any[]) => Promise<Output | void>) => Command
+
+/** What each role exports to add its commands to the program (hub/cli.ts, spoke/cli.ts, …). */
+export type Register = (program: Command, runAction: RunAction) => void

@@ -8,14 +8,12 @@ import { describeProblems } from '../lib/stores/check-files.js'
 import { initMirror } from './init.js'
 import { syncMirror, type SyncResult } from './sync.js'
 import { verifyMirror } from './verify.js'
-import { makeVolumes, type VolumesResult } from './volumes.js'
+import type { VolumesResult } from './volumes.js'
 import { burn } from './burn.js'
-import { serveMirror } from './serve.js'
-import { watchMirror } from './watch.js'
 import { addDownstreamMirror } from './add-mirror.js'
 import { repairMirror } from './repair.js'
 import { parseDuration } from '../lib/config/units.js'
-import { verifySets, type SetsCheck } from '../lib/volumes/verify-set.js'
+import type { SetsCheck } from '../lib/volumes/verify-set.js'
 import { readPrivateKey, parsePublicKey } from '../lib/sign.js'
 import { RoostError } from '../lib/errors.js'
 
@@ -157,12 +155,14 @@ function registerVolumes(role: Command, runAction: RunAction): void {
     if (o.verify) {
       if (o.media || o.out || o.newOnly || o.redundancy) throw new RoostError('USAGE', '--verify DIR checks sets; it takes none of --media, --out, --new-only, --redundancy')
       const signer = await readPrivateKey(paths.key)
+      const { verifySets } = await import('../lib/volumes/verify-set.js')
       const r = await verifySets(o.verify, parsePublicKey(config.indexKey, `${paths.config}: indexKey`), { catalogKey: signer.public })
       return { json: r, text: renderSetsCheck(r), ...(r.ok ? {} : { exitCode: EXIT.VERIFY }) }
     }
     if (!o.media || !o.out) throw new RoostError('USAGE', '--media and --out are required (or --verify DIR)')
     const redundancy = o.redundancy === undefined ? undefined : Number(o.redundancy)
     if (redundancy !== undefined && !(Number.isFinite(redundancy) && redundancy >= 0 && redundancy <= 1000)) throw new RoostError('USAGE', `--redundancy '${o.redundancy}' is not a percentage between 0 and 1000`)
+    const { makeVolumes } = await import('./volumes.js') // commands load their heavy parts when run
     const r = await makeVolumes(config, paths, { media: o.media, out: o.out, newOnly: o.newOnly ?? false, ...(redundancy !== undefined ? { redundancy } : {}) }, ctx.log, ctx.now)
     return { json: r, text: renderVolumes(r) }
   })
@@ -196,6 +196,7 @@ function registerServe(role: Command, runAction: RunAction): void {
     .option('--config <file>', 'mirror.yaml (default: ROOST_CONFIG or /etc/roost/mirror.yaml)')
   withHelp(cmd, 'roost mirror serve --config /srv/roost-mirror/mirror.yaml')
   runAction(cmd, async (o: { config?: string }, ctx: Ctx): Promise<void> => {
+    const { serveMirror } = await import('./serve.js')
     await serveMirror({ configFile: configPath('mirror', o.config), log: ctx.log })
   })
 }
@@ -211,6 +212,7 @@ function registerWatch(role: Command, runAction: RunAction): void {
     const everyMs = parseDuration(o.every)
     if (everyMs === undefined || everyMs < 60_000) throw new RoostError('USAGE', `--every '${o.every}' is not a duration of at least 1m`, { hint: 'for example --every 1h' })
     const { config, paths } = await loadMirrorConfig(configPath('mirror', o.config))
+    const { watchMirror } = await import('./watch.js')
     await watchMirror(config, paths, ctx.log, ctx.now, { everyMs, onSync: r => r instanceof Error || ctx.log.info({ sync: describeSync(r) }, 'sync done') })
   })
 }

@@ -40,3 +40,12 @@ t.test('every --help ends with an example and the exit codes; every result takes
     if (!DAEMONS.has(name)) t.ok(json, `${name} takes --json`)
   }
 })
+
+t.test('roleOf: only the role named on the command line is loaded (after global options)', async t => {
+  const { roleOf } = await import('../roost.js')
+  t.equal(roleOf(['mirror', 'sync', '--config', 'x']), 'mirror')
+  t.equal(roleOf(['-q', 'hub', 'status']), 'hub')
+  t.equal(roleOf(['--help']), undefined, 'help without a role loads them all')
+  t.equal(roleOf(['help', 'mirror']), undefined)
+  t.equal(roleOf(['nonsense']), undefined, 'an unknown command gets the full program (and its error)')
+})

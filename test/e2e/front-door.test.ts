@@ -240,17 +240,24 @@ t.test('local port forwarding (-N -L) never reaches its target', async t => {
   t.match(hub.logs(), /"request":"direct-tcpip"/)
 })
 
-t.test('a mirror reads store/TREE.json but cannot write anywhere', async t => {
+t.test('a mirror reads store/TREE.json and writes only its own trace area, nothing over 64 KiB', async t => {
   await storeUnchanged(t, async () => {
     const out = join(dir, 'mirror')
     const r = await rsync(pullArgs(m1, ['/TREE.json'], out + '/'))
     t.equal(r.exitCode, 0, r.stderr)
     t.same(await fs.readFile(join(out, 'TREE.json')), await fs.readFile(join(store, 'TREE.json')))
-    for (const dest of ['/', `/wiki/${GEN}/`, '/../accounts/m1/']) {
-      const w = await upload(m1, [payload], dest)
-      t.not(w.exitCode, 0, `a mirror writing to ${dest} fails`)
-      t.match(w.stderr, /read-only/)
+    const trace = join(local, 'TRACE.json')
+    const big = join(local, 'big.bin')
+    await fs.writeFile(trace, '{"format":"roost-trace/1","entries":[]}\n')
+    await fs.writeFile(big, randomBytes(64 * 1024 + 1))
+    const w = await upload(m1, [trace, big], '/')
+    t.equal(w.exitCode, 0, 'writing to / lands in the trace area', { stderr: w.stderr })
+    t.same((await fs.readdir(join(hubRoot, 'accounts', 'm1', 'trace'))).sort(), ['TRACE.json'], 'only the small file: one over 64 KiB is skipped')
+    for (const dest of [`/wiki/${GEN}/`, '/../accounts/wiki/incoming/']) {
+      const bad = await upload(m1, [payload], dest)
+      t.not(bad.exitCode, 0, `a mirror writing to ${dest} fails`)
     }
+    t.notOk(await fs.stat(join(hubRoot, 'accounts', 'wiki', 'incoming', 'data.tar')).catch(() => undefined), "nothing reached a service's incoming")
   })
 })
 
