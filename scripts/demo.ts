@@ -161,13 +161,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${bold('roost demo')}: hub, two spokes (one encrypted), an incr, two tiers of mirrors and restores on 127.0.0.1, in ${base}\n`)
 
   step('Service data: a wiki (with an SQLite database) and a forum (odd names, symlinks, hardlinks, an empty folder, a large file)')
-  await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 48 * 1024 * 1024 })
+  await makeServiceTree(p('data', 'wiki'), { seed: 'wiki', largeBytes: 20 * 1024 * 1024 })
   const wikiDb = p('data', 'wiki-db', 'wiki.sqlite')
   const wikiDumps = p('data', 'wiki-dumps')
   await fs.mkdir(p('data', 'wiki-db'), { recursive: true })
   await fs.mkdir(wikiDumps, { recursive: true, mode: 0o700 })
   await sqlite(wikiDb, "PRAGMA journal_mode=WAL; CREATE TABLE pages (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO pages (title, body) SELECT 'Page ' || i, printf('%.*c', 200 + i, 'x') FROM n;")
-  await makeServiceTree(p('data', 'forum'), { seed: 'forum', largeBytes: 12 * 1024 * 1024 })
+  await makeServiceTree(p('data', 'forum'), { seed: 'forum', largeBytes: 6 * 1024 * 1024 })
   await fs.writeFile(p('data', 'forum', 'config', 'forum-only.txt'), `only the forum has this\n${FORUM_SECRET}\n`)
   process.stdout.write(`   ${p('data', 'wiki')}\n   ${p('data', 'forum')}\n`)
 
@@ -262,8 +262,8 @@ async function main(): Promise<void> {
     await roost(['restore', 'forum', '--from', p('mirror', 'store'), '--config', p('mirror', 'mirror.yaml'), '--to', p('restore-from-mirror'), '--identity', p('offline', 'forum-identity.txt')])
     await compare(p('data', 'forum'), p('restore-from-mirror'), "the forum restored from the mirror's store")
 
-    step("Disc set: the mirror's tree as 16 MiB 'discs' (ISO images, each with the signed catalog, the hub's index, a README for restoring by hand, and par2 parity that rebuilds any one lost disc); check the set")
-    await roost(['mirror', 'volumes', '--media', '16M', '--out', p('discs'), '--config', p('mirror', 'mirror.yaml')])
+    step("Disc set: the mirror's tree as 8 MiB 'discs' (ISO images, each with the signed catalog, the hub's index, a README for restoring by hand, and par2 parity that rebuilds any one lost disc); check the set")
+    await roost(['mirror', 'volumes', '--media', '8M', '--out', p('discs'), '--config', p('mirror', 'mirror.yaml')])
     await roost(['mirror', 'volumes', '--verify', p('discs'), '--config', p('mirror', 'mirror.yaml')])
 
     step("Lose a disc: delete one image, then restore the wiki's incr from the other images alone (par2 rebuilds the lost disc), and compare")
