@@ -13,13 +13,13 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { RoostError, isRoostError } from '../errors.js'
-import { parsePublicKey, type PublicKey } from '../sign.js'
-import { openTree, TREE_FILE, TREE_SIG_FILE, type SignedTree, type StoredFile, type Tree, type TreeService } from '../formats/tree.js'
-import { assertName, isGenerationId } from '../formats/names.js'
+import type { PublicKey } from '../sign.js'
+import { openTree, TREE_FILE, TREE_SIG_FILE, type SignedTree, type StoredFile, type Tree } from '../formats/tree.js'
 import { HashingStream } from '../fsx/hash.js'
 import { ensureDir } from '../fsx/atomic.js'
 import { MANIFEST } from '../layout.js'
 import { catInto, downloadNamedArgs, remotePath, runRclone, type Rclone } from '../rclone.js'
+import { generationIds, generationIn, serviceKey } from './tree-lookup.js'
 import { readTreePair, type ReadTreeOptions } from './published-tree.js'
 import type { FetchedGeneration, StoreReader } from './store-reader.js'
 
@@ -105,31 +105,18 @@ export class BucketReader implements StoreReader {
     }
   }
 
-  private service(service: string): TreeService {
-    assertName(service, 'service')
-    const svc = this.tree.services[service]
-    if (!svc) {
-      throw new RoostError('SERVICE_UNKNOWN', `service '${service}' is not in the index of ${this.remote}`, {
-        hint: `services there: ${Object.keys(this.tree.services).sort().join(', ') || 'none'}`,
-      })
-    }
-    return svc
-  }
 
-  private entry(service: string, generation: string): Readonly<Record<string, StoredFile>> {
-    const entry = this.service(service).generations[generation]
-    if (!entry || !isGenerationId(generation)) {
-      throw new RoostError('GENERATION_NOT_FOUND', `generation ${generation} of service '${service}' is not in the index of ${this.remote}`)
-    }
-    return entry.files
+
+  private get where(): string {
+    return `the index of ${this.remote}`
   }
 
   async listGenerations(service: string): Promise<string[]> {
-    return Object.keys(this.service(service).generations).filter(isGenerationId).sort()
+    return generationIds(this.tree, service, this.where)
   }
 
   async manifestKey(service: string): Promise<PublicKey> {
-    return parsePublicKey(this.service(service).key, `${TREE_FILE}: key of service '${service}'`)
+    return serviceKey(this.tree, service, this.where)
   }
 
   private async download(service: string, generation: string, names: readonly string[], files: Readonly<Record<string, StoredFile>>): Promise<FetchedGeneration> {
@@ -146,13 +133,13 @@ export class BucketReader implements StoreReader {
   }
 
   async fetch(service: string, generation: string): Promise<FetchedGeneration> {
-    const files = this.entry(service, generation)
+    const files = generationIn(this.tree, service, generation, this.where).files
     return this.download(service, generation, Object.keys(files).sort(), files)
   }
 
   /** Only manifest.json (to resolve a chain before any archive crosses the network). */
   async fetchManifest(service: string, generation: string): Promise<FetchedGeneration> {
-    const files = this.entry(service, generation)
+    const files = generationIn(this.tree, service, generation, this.where).files
     if (!files[MANIFEST]) throw new RoostError('MANIFEST_INVALID', `${service}/${generation} in the index of ${this.remote} lists no ${MANIFEST}`)
     return this.download(service, generation, [MANIFEST], files)
   }

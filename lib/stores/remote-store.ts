@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { RoostError } from '../errors.js'
 import { parsePublicKey, type PublicKey } from '../sign.js'
-import { openTree, TREE_FILE, TREE_SIG_FILE, type Tree, type TreeService } from '../formats/tree.js'
-import { assertName, isGenerationId } from '../formats/names.js'
+import { openTree, TREE_FILE, TREE_SIG_FILE, type Tree } from '../formats/tree.js'
+import { generationIds, generationIn, serviceKey } from './tree-lookup.js'
 import { knownHostsLine, type SshTarget } from '../ssh-client.js'
 import { pullArgs, runRsync } from '../rsync.js'
 import { ensureDir, writeFileAtomic } from '../fsx/atomic.js'
@@ -54,29 +54,22 @@ export class RemoteStoreReader implements StoreReader {
     }
   }
 
-  private service(service: string): TreeService {
-    assertName(service, 'service')
-    const svc = this.tree.services[service]
-    if (!svc) throw new RoostError('SERVICE_UNKNOWN', `service '${service}' is not in the index ${this.source} serves`, { hint: `services there: ${Object.keys(this.tree.services).sort().join(', ') || 'none'}` })
-    return svc
-  }
 
-  private entry(service: string, generation: string) {
-    const entry = this.service(service).generations[generation]
-    if (!entry || !isGenerationId(generation)) throw new RoostError('GENERATION_NOT_FOUND', `generation ${generation} of service '${service}' is not in the index ${this.source} serves`)
-    return entry
+
+  private get where(): string {
+    return `the index ${this.source} serves`
   }
 
   async listGenerations(service: string): Promise<string[]> {
-    return Object.keys(this.service(service).generations).filter(isGenerationId).sort()
+    return generationIds(this.tree, service, this.where)
   }
 
   async manifestKey(service: string): Promise<PublicKey> {
-    return parsePublicKey(this.service(service).key, `${TREE_FILE}: key of service '${service}'`)
+    return serviceKey(this.tree, service, this.where)
   }
 
   async fetch(service: string, generation: string): Promise<FetchedGeneration> {
-    const entry = this.entry(service, generation)
+    const entry = generationIn(this.tree, service, generation, this.where)
     const dir = join(this.work, service, generation)
     await ensureDir(dir)
     await runRsync(pullArgs(this.target, [`/${service}/${generation}/`], dir, { compress: false }), `fetching ${service}/${generation} from ${this.source}`)
@@ -84,7 +77,7 @@ export class RemoteStoreReader implements StoreReader {
   }
 
   async fetchManifest(service: string, generation: string): Promise<FetchedGeneration> {
-    const entry = this.entry(service, generation)
+    const entry = generationIn(this.tree, service, generation, this.where)
     const dir = join(this.work, service, `${generation}.manifest`)
     await ensureDir(dir)
     await runRsync(pullArgs(this.target, [`/${service}/${generation}/${MANIFEST}`], dir, { compress: false }), `fetching the manifest of ${service}/${generation} from ${this.source}`)

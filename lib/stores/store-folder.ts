@@ -6,9 +6,9 @@
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { RoostError } from '../errors.js'
-import { parsePublicKey, type PublicKey } from '../sign.js'
-import { TREE_FILE, type Tree, type TreeService } from '../formats/tree.js'
-import { assertName, isGenerationId } from '../formats/names.js'
+import type { PublicKey } from '../sign.js'
+import { TREE_FILE, type Tree } from '../formats/tree.js'
+import { generationIds, generationIn, serviceKey } from './tree-lookup.js'
 import { readPublishedTree } from './published-tree.js'
 import type { FetchedGeneration, StoreReader } from './store-reader.js'
 
@@ -34,30 +34,20 @@ export class StoreFolderReader implements StoreReader {
     return new StoreFolderReader(abs, published.tree)
   }
 
-  private service(service: string): TreeService {
-    assertName(service, 'service')
-    const svc = this.tree.services[service]
-    if (!svc) {
-      throw new RoostError('SERVICE_UNKNOWN', `service '${service}' is not in the index of ${this.dir}`, {
-        hint: `services there: ${Object.keys(this.tree.services).sort().join(', ') || 'none'}`,
-      })
-    }
-    return svc
+  private get where(): string {
+    return `the index of ${this.dir}`
   }
 
   async listGenerations(service: string): Promise<string[]> {
-    return Object.keys(this.service(service).generations).filter(isGenerationId).sort()
+    return generationIds(this.tree, service, this.where)
   }
 
   async manifestKey(service: string): Promise<PublicKey> {
-    return parsePublicKey(this.service(service).key, `${TREE_FILE}: key of service '${service}'`)
+    return serviceKey(this.tree, service, this.where)
   }
 
   async fetch(service: string, generation: string): Promise<FetchedGeneration> {
-    const entry = this.service(service).generations[generation]
-    if (!entry || !isGenerationId(generation)) {
-      throw new RoostError('GENERATION_NOT_FOUND', `generation ${generation} of service '${service}' is not in the index of ${this.dir}`)
-    }
+    const entry = generationIn(this.tree, service, generation, this.where)
     return { dir: join(this.dir, service, generation), expected: entry.files, cleanup: async () => {} }
   }
 
