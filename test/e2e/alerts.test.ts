@@ -64,7 +64,7 @@ t.test('late and rejected alerts by webhook, mail and command; a resolve when th
   await fs.writeFile(recorder, `#!/bin/sh\nprintf '%s %s %s\\n' "$ROOST_ALERT_STATE" "$ROOST_ALERT_KEY" "$(cat | head -c 20)" >> ${log}\n`, { mode: 0o755 })
   const config = join(root, 'hub.yaml')
   const y = jsYaml.load(await fs.readFile(config, 'utf8')) as Record<string, unknown>
-  y.alerts = { every: '1s', remind: '1d', diskFree: 1, command: [recorder], webhook: { url: `http://127.0.0.1:${webPort}/hook` }, mail: { host: '127.0.0.1', port: smtpPort, from: 'roost@hub.test', to: ['ops@example.test'] } }
+  y.alerts = { every: '1s', remind: '1d', diskFree: '1P', mirrorLag: '2s', command: [recorder], webhook: { url: `http://127.0.0.1:${webPort}/hook` }, mail: { host: '127.0.0.1', port: smtpPort, from: 'roost@hub.test', to: ['ops@example.test'] } }
   await fs.writeFile(config, dumpYaml(y))
   hub = await startHub(root)
 
@@ -79,7 +79,13 @@ t.test('late and rejected alerts by webhook, mail and command; a resolve when th
   const blogKey = await makeKey(dir, 'blog')
   t.equal((await roost(['hub', 'add-service', 'blog', '--key', blogKey.public.line, '--every', '2s', '--config', config])).exitCode, 0)
 
+  const far = await makeKey(dir, 'far')
+  t.equal((await roost(['hub', 'add-mirror', 'far', '--key', far.public.line, '--config', config])).exitCode, 0)
+
   await waitFor(() => hooks.some(h => h.key === 'late:blog' && h.state === 'firing'), 30_000, 'the late alert')
+  await waitFor(() => hooks.some(h => h.key === 'mirror-lag:far' && h.state === 'firing'), 30_000, 'the mirror-lag alert')
+  t.match(hooks.find(h => h.key === 'mirror-lag:far')!.message, /mirror far: no trace since it was registered/, 'a mirror that never reported is alerted')
+  t.match(hooks.find(h => h.key === 'disk')?.message, /has \d+ bytes free, less than/, 'free space below diskFree is alerted')
   t.match(hooks.find(h => h.key === 'late:blog')!.message, /blog has not delivered a generation since it was added/)
   t.notOk(hooks.some(h => h.key === 'late:wiki'), 'the wiki, added before its first run, is not late within its cadence')
 
@@ -105,7 +111,7 @@ t.test('late and rejected alerts by webhook, mail and command; a resolve when th
   t.ok(lines.some(l => l.startsWith('firing late:blog {')), 'the command got the state, key and the JSON on stdin')
   t.ok(lines.some(l => l.startsWith('resolved rejected:wiki')))
   const book = JSON.parse(await fs.readFile(join(root, 'state', 'alerts.json'), 'utf8'))
-  t.same(Object.keys(book.open), ['late:blog'], 'only the blog is still open')
+  t.same(Object.keys(book.open).sort(), ['disk', 'late:blog', 'mirror-lag:far'], 'the resolved reject is no longer open')
   const st = await fs.stat(join(root, 'state', 'alerts.json'))
   t.equal(st.mode & 0o077, 0)
 })
