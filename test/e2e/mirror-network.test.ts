@@ -18,6 +18,9 @@ import { generationId } from '../../lib/formats/names.js'
 import { loadHubConfig } from '../../lib/config/hub.js'
 import { hubYamlValues, writeHubYaml } from '../../hub/hub-yaml.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
+import { loadMirrorConfig } from '../../lib/config/mirror.js'
+import { silentLogger } from '../../lib/log.js'
+import { syncMirror } from '../../mirror/sync.js'
 import { addMirror, deliver, must, roost, startHubWorld } from '../lib/stores/hub-world.js'
 
 const ago = (min: number, kind: 'full' | 'incr' = 'full') => generationId(new Date(Date.now() - min * 60_000), kind)
@@ -52,6 +55,17 @@ function daemon(args: string[]): Daemon {
 async function treeSerial(store: string): Promise<number | undefined> {
   const text = await fs.readFile(join(store, 'TREE.json'), 'utf8').catch(() => undefined)
   return text ? (JSON.parse(text) as { serial: number }).serial : undefined
+}
+
+/** Bytes of every file under a folder (hidden and partial files included). */
+async function bytesUnder(dir: string): Promise<number> {
+  let n = 0
+  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) n += await bytesUnder(p)
+    else if (e.isFile()) n += (await fs.stat(p).catch(() => ({ size: 0 }))).size
+  }
+  return n
 }
 
 async function lists(store: string, gen: string): Promise<boolean> {
@@ -248,4 +262,23 @@ t.test('hub → A → B: watch, serve, traces, attic, reconnect, lag, repair fro
   const seconds = stored.reduce((n, r) => n + r.ms, 0) / 1000
   t.comment(`bandwidth cap 512 KiB/s: ${bytes} bytes in ${seconds.toFixed(1)} s = ${(bytes / 1024 / seconds).toFixed(0)} KiB/s`)
   t.ok(bytes > 1536 * 1024 && bytes / 1024 / seconds < 512 * 1.1, `the cap holds while transferring (${(bytes / 1024 / seconds).toFixed(0)} KiB/s ≤ 512 KiB/s + 10 %)`)
+
+  // a transfer still running when the allowed hours end is stopped (uncapped, 1 MiB would be done
+  // within the second), nothing is published, its partial file is kept, and the next sync resumes
+  const more = join(dir, 'data', 'more')
+  await fs.mkdir(more, { recursive: true })
+  await fs.writeFile(join(more, 'noise.bin'), randomBytes(1024 * 1024))
+  const G5 = ago(5)
+  await deliver(w, 'wiki', G5, more)
+  await fs.writeFile(cConfig, `${cYaml}limits:\n  bandwidth: 512K\n  hours: '01:00-02:00'\n`)
+  const cut = await loadMirrorConfig(cConfig)
+  const before = await treeSerial(join(cRoot, 'store'))
+  const stopped = await syncMirror(cut.config, cut.paths, silentLogger(), () => new Date(2026, 11, 6, 1, 59, 59), { trace: false })
+  t.match(stopped.stopped, /allowed hours \(01:00-02:00\) ended/, 'the sync is stopped when the allowed hours end')
+  t.equal(await treeSerial(join(cRoot, 'store')), before, 'nothing new was published')
+  t.ok((await bytesUnder(join(cRoot, 'staging', 'wiki', G5))) > 0, 'the cut transfer is kept in staging to resume from')
+  await fs.writeFile(cConfig, `${cYaml}limits:\n  bandwidth: 512K\n`)
+  const resumed = await roost(['mirror', 'sync', '--config', cConfig, '--json'])
+  t.equal(resumed.exitCode, 0, 'the next sync completes it', { stderr: resumed.stderr })
+  t.ok(await lists(join(cRoot, 'store'), G5), 'and publishes it')
 })
