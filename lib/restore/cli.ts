@@ -31,6 +31,8 @@ interface RestoreCliOptions {
   path: string[]
   list?: boolean
   force?: boolean
+  keepSetuid?: boolean
+  keepDevices?: boolean
   indexKey?: string
   catalogKey?: string
   identity?: string
@@ -129,7 +131,11 @@ function collect(v: string, prev: string[]): string[] {
 function renderRestore(r: RestoreResult): string {
   const chain = r.chain.length > 1 ? ` (chain ${r.chain.join(' → ')})` : ''
   const only = r.paths ? ` only ${r.paths.join(', ')}` : ''
-  return `restored ${r.service} ${r.generation}${chain}${only} from ${r.source} into ${r.to}: ${r.files} files, ${r.entries} entries, ${formatBytes(r.bytes)} verified`
+  const left = [
+    ...(r.setuidCleared.length ? [`setuid/setgid bits cleared on ${r.setuidCleared.length} file${r.setuidCleared.length === 1 ? '' : 's'} (--keep-setuid keeps them): ${r.setuidCleared.slice(0, 5).join(', ')}${r.setuidCleared.length > 5 ? ', …' : ''}`] : []),
+    ...(r.devicesLeftOut.length ? [`${r.devicesLeftOut.length} device node${r.devicesLeftOut.length === 1 ? '' : 's'} left out (--keep-devices keeps them): ${r.devicesLeftOut.slice(0, 5).join(', ')}${r.devicesLeftOut.length > 5 ? ', …' : ''}`] : []),
+  ]
+  return `restored ${r.service} ${r.generation}${chain}${only} from ${r.source} into ${r.to}: ${r.files} files, ${r.entries} entries, ${formatBytes(r.bytes)} verified${left.map(l => `\n  ${l}`).join('')}`
 }
 
 /** The restore hooks of the spoke.yaml named by --hooks: read before anything is restored. */
@@ -155,7 +161,7 @@ async function run(service: string, generation: string | undefined, opts: Restor
       const r = await listGeneration({ reader, service, ...sel, ...paths, log: ctx.log })
       return { json: r, text: renderListing(r) }
     }
-    const restored = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, log: ctx.log })
+    const restored = await restoreGeneration({ reader, service, ...sel, ...paths, to: opts.to!, force: opts.force ?? false, keepSetuid: opts.keepSetuid ?? false, keepDevices: opts.keepDevices ?? false, log: ctx.log })
     const r: RestoreResult & DiscsUsed = { ...restored, ...discsOf(reader) }
     if (!hooks) return { json: r, text: renderRestore(r) + renderDiscs(r) }
     const runs = await runHooks(planHooks(hooks, 'restore', { service, generation: r.generation, kind: r.kind, restoreDir: resolve(r.to) }, hookEnv), ctx.log)
@@ -201,6 +207,8 @@ export function registerRestore(program: Command, runAction: RunAction): void {
     .option('--path <path>', 'restore only this path as it was on the source host, e.g. /srv/wiki/pages (repeatable)', collect, [] as string[])
     .option('--list', "print the generation's files (mode owner size mtime path) and restore nothing")
     .option('--force', 'restore into a non-empty folder')
+    .option('--keep-setuid', 'keep set-user-ID/set-group-ID bits on files (cleared by default: an archive is the spoke\'s word)')
+    .option('--keep-devices', 'keep character and block device nodes (left out by default)')
     .option('--identity <file>', "the age identity (kept offline) that opens an encrypted service's archives")
     .option('--index-key <key>', "the hub's index key (line or .pub file) that signs a store folder's TREE.json")
     .option('--catalog-key <key>', "discs: the mirror key (line or .pub file) the set's catalog must be signed with (default: the signer it names; the index key is checked either way)")

@@ -62,7 +62,7 @@ export async function restoreTest(o: RestoreTestOptions): Promise<RestoreTestRep
   const scratch = join(o.scratchParent, `restore-test-${randomBytes(6).toString('hex')}`)
   try {
     const state = new ChainState()
-    const r = await restoreGeneration({ reader: o.reader, service: o.service, ...(o.generation ? { generation: o.generation } : {}), ...(o.identity ? { identity: o.identity } : {}), to: scratch, state, log: o.log })
+    const r = await restoreGeneration({ reader: o.reader, service: o.service, ...(o.generation ? { generation: o.generation } : {}), ...(o.identity ? { identity: o.identity } : {}), to: scratch, state, keepSetuid: true, keepDevices: true, log: o.log })
     const differences = await compareWithState(scratch, state, { owners: process.getuid?.() === 0 })
     const report = { ok: differences.length === 0, service: r.service, generation: r.generation, source: r.source, chain: r.chain, entries: r.entries, files: r.files, bytes: r.bytes, differences, sealedOnly: false, ms: Date.now() - started }
     o.log[report.ok ? 'info' : 'warn']({ service: o.service, generation: r.generation, differences: differences.length }, 'restore test done')

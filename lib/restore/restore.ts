@@ -27,6 +27,7 @@ import { ChainState } from './chain-state.js'
 import { sameShape } from './compare-state.js'
 import { archivePaths, countTree, pruneTo } from './paths.js'
 import { parkLinks, unparkLinks } from './park-links.js'
+import { sanitizeTree } from './sanitize.js'
 
 export { chooseGeneration } from './choose.js'
 
@@ -43,6 +44,10 @@ export interface RestoreOptions extends Selection {
   state?: ChainState
   /** The age identity file that opens an encrypted service's archives (`--identity`). */
   identity?: string
+  /** Keep set-user-ID/set-group-ID bits on files (`--keep-setuid`); cleared otherwise. */
+  keepSetuid?: boolean
+  /** Keep character and block device nodes (`--keep-devices`); left out otherwise. */
+  keepDevices?: boolean
   log: Logger
 }
 
@@ -61,6 +66,9 @@ export interface RestoreResult {
   bytes: number
   /** The paths asked for with --path, when given. */
   paths?: string[]
+  /** Files whose setuid/setgid bits were cleared, and device nodes left out (not asked to keep them). */
+  setuidCleared: string[]
+  devicesLeftOut: string[]
 }
 
 /** Makes sure the target exists and is empty (unless forced); returns its absolute path. */
@@ -244,9 +252,11 @@ export async function restoreGeneration(o: RestoreOptions): Promise<RestoreResul
     const base = { reader: o.reader, service: o.service, chain, into: staging, log, ...(identity ? { identity } : {}) }
     const bytes = names ? await replayPaths({ ...base, names }, generation) : await replayChain({ ...base, ...(o.state ? { state: o.state } : {}) })
     const parents = parentFolders([...target.sources, ...(names ?? []).map(n => `/${n}`)])
+    const sanitized = await sanitizeTree(staging, { keepSetuid: o.keepSetuid ?? false, keepDevices: o.keepDevices ?? false })
+    if (sanitized.setuidCleared.length || sanitized.devicesLeftOut.length) log.warn({ setuidCleared: sanitized.setuidCleared.length, devicesLeftOut: sanitized.devicesLeftOut.length }, 'setuid bits cleared and device nodes left out (--keep-setuid, --keep-devices keep them)')
     const counted = await countTree(staging, parents)
     await moveInto(staging, to, parents)
-    return { service: o.service, generation, kind: target.kind, source: o.reader.source, to, chain: chain.map(l => l.generation), ...counted, bytes, ...(names ? { paths: names.map(n => `/${n}`) } : {}) }
+    return { service: o.service, generation, kind: target.kind, source: o.reader.source, to, chain: chain.map(l => l.generation), ...counted, bytes, ...(names ? { paths: names.map(n => `/${n}`) } : {}), ...sanitized }
   } finally {
     // a cleanup failure is logged, never allowed to hide why the restore failed
     await removeTree(staging).catch(err => log.error({ err, staging }, 'could not remove the restore staging folder'))

@@ -56,6 +56,14 @@ await generation('chain', INCR, [{ name: 'srv/chain/esc/through-chain.txt', data
 // … or hardlinks an outside file into the restore through it
 await generation('hardlink', FULL, [{ name: 'srv/hardlink/esc', type: '2', linkname: outside }])
 await generation('hardlink', INCR, [{ name: 'srv/hardlink/stolen', type: '1', linkname: 'srv/hardlink/esc/victim.txt' }], FULL)
+// setuid/setgid files, a device node and a setgid folder: kept only when asked
+await generation('modes', FULL, [
+  { name: 'srv/modes/su', data: 'suid\n', mode: 0o4755 },
+  { name: 'srv/modes/sg', data: 'sgid\n', mode: 0o2755 },
+  { name: 'srv/modes/plain', data: 'plain\n', mode: 0o755 },
+  { name: 'srv/modes/dev', type: '3' },
+  { name: 'srv/modes/shared/', type: '5', mode: 0o2775 },
+])
 await publishStore(store, records, Object.fromEntries(services.map(s => [s, spoke.public.line])), 1, idx)
 
 const outsideBefore = await fingerprint(outside)
@@ -118,4 +126,24 @@ t.test("a hardlink through a chain's symlink to a file outside the target is ref
   t.same(await fs.readdir(r.to), [], 'the target stays empty')
   t.equal((await fs.stat(join(outside, 'victim.txt'))).nlink, 1, 'the outside file gained no link')
   t.same(await fingerprint(outside), outsideBefore)
+})
+
+t.test('setuid/setgid bits are cleared and device nodes left out unless asked; folders keep setgid', async t => {
+  const to = join(dir, 'to-modes')
+  const r = await restoreGeneration({ reader, service: 'modes', generation: FULL, to, log: silentLogger() })
+  const mode = async (name: string): Promise<number> => (await fs.lstat(join(to, 'srv', 'modes', name))).mode & 0o7777
+  t.equal(await mode('su'), 0o755, 'setuid cleared')
+  t.equal(await mode('sg'), 0o755, 'setgid cleared on a file')
+  t.equal(await mode('plain'), 0o755)
+  t.equal(await mode('shared'), 0o2775, 'a folder keeps its setgid bit')
+  t.notOk(await fs.lstat(join(to, 'srv', 'modes', 'dev')).catch(() => undefined), 'the device node is left out')
+  t.same(r.setuidCleared.sort(), ['srv/modes/sg', 'srv/modes/su'], 'the result names them')
+  t.same(r.devicesLeftOut, process.getuid?.() === 0 ? ['srv/modes/dev'] : [], 'and the device left out (only root can make one)')
+  t.same(await fingerprint(outside), outsideBefore, 'nothing written outside the target')
+
+  const kept = join(dir, 'to-modes-kept')
+  const k = await restoreGeneration({ reader, service: 'modes', generation: FULL, to: kept, keepSetuid: true, keepDevices: true, log: silentLogger() })
+  t.equal((await fs.lstat(join(kept, 'srv', 'modes', 'su'))).mode & 0o7777, 0o4755, '--keep-setuid keeps it')
+  t.same([k.setuidCleared, k.devicesLeftOut], [[], []])
+  if (process.getuid?.() === 0) t.ok((await fs.lstat(join(kept, 'srv', 'modes', 'dev'))).isCharacterDevice(), '--keep-devices keeps the node (as root)')
 })
