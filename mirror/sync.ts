@@ -93,7 +93,10 @@ export async function readSyncRecord(state: string): Promise<SyncRecord | undefi
 export async function recordSync(state: string, signed: SignedTree, tree: Tree, at: Date, fetched: string[], removed: string[]): Promise<void> {
   const prev = await readSyncRecord(state)
   const since = prev?.serial === tree.serial && prev.since ? prev.since : at.toISOString()
-  const r: SyncRecord = { serial: tree.serial, time: at.toISOString(), since, tree: sha256Hex(signed.bytes), treePublished: tree.published, fetched, removed }
+  await writeSyncRecord(state, { serial: tree.serial, time: at.toISOString(), since, tree: sha256Hex(signed.bytes), treePublished: tree.published, fetched, removed })
+}
+
+async function writeSyncRecord(state: string, r: SyncRecord): Promise<void> {
   await writeFileAtomic(join(state, 'sync.json'), JSON.stringify(r, null, 2) + '\n', 0o600)
 }
 
@@ -213,7 +216,7 @@ async function syncStore(config: MirrorConfig, paths: MirrorPaths, log: Logger, 
     const same = knownNew ? undefined : await nothingNew(target, paths)
     if (same) {
       log.info({ serial: same.serial }, 'already up to date (the upstream serves the index published here)')
-      await writeFileAtomic(join(paths.state, 'sync.json'), JSON.stringify({ ...same, time: now().toISOString(), fetched: [], removed: [] }, null, 2) + '\n', 0o600)
+      await writeSyncRecord(paths.state, { ...same, time: now().toISOString(), fetched: [], removed: [] })
       return { upToDate: true, from: same.serial, serial: same.serial, ...none, expired }
     }
     const published = await readPublished(paths.store, key, log)
@@ -251,6 +254,12 @@ async function ownEntry(paths: MirrorPaths, now: Date, error?: string): Promise<
   }
 }
 
+/** The result of a sync that changed nothing published (skipped, or stopped before its publish). */
+async function nothingDone(paths: MirrorPaths): Promise<SyncResult> {
+  const r = await readSyncRecord(paths.state)
+  return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [] }
+}
+
 export interface SyncOptions {
   /** Report the trace upstream (default true). */
   trace?: boolean
@@ -268,8 +277,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
   if (hours && !hours.inside) {
     const why = `outside the allowed hours (${config.limits.hours}); the next window opens in ${Math.ceil(hours.ms / 60_000)} min`
     log.info({ hours: config.limits.hours }, why)
-    const r = await readSyncRecord(paths.state)
-    return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [], skipped: why }
+    return { ...(await nothingDone(paths)), skipped: why }
   }
   const abort = new AbortController()
   const timer = hours && Number.isFinite(hours.ms) ? setTimeout(() => abort.abort(new Error(`the allowed hours (${config.limits.hours}) ended`)), hours.ms) : undefined
@@ -283,8 +291,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
       const why = `stopped: ${(abort.signal.reason as Error).message}; the next sync resumes where this one stopped`
       log.warn(why)
       // not a failure, and the window is closed: no trace now (the next sync reports)
-      const r = await readSyncRecord(paths.state)
-      return { upToDate: false, from: r?.serial ?? null, serial: r?.serial ?? 0, fetched: [], repaired: [], removed: [], bytes: 0, kept: [], expired: [], stopped: why }
+      return { ...(await nothingDone(paths)), stopped: why }
     }
     if (!(isRoostError(err, 'LOCKED'))) await report((err as Error).message)
     throw err
