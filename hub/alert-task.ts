@@ -51,6 +51,9 @@ async function canarySamples(paths: HubPaths, service: string): Promise<CanarySa
   return out
 }
 
+/** Alert books this process could not write (a full disk), by file: newer than what the file holds. */
+const unsaved = new Map<string, AlertBook>()
+
 /** One check: returns the events it tried and whether each was sent. */
 export async function checkAlerts(o: { config: HubConfig; paths: HubPaths; now: Date; log: Logger }): Promise<Array<{ key: string; state: string; sent: boolean }>> {
   const cfg = o.config.alerts
@@ -58,12 +61,22 @@ export async function checkAlerts(o: { config: HubConfig; paths: HubPaths; now: 
   const state = await gatherHubState(o.paths, o.config, o.now)
   const canaries: Record<string, CanarySample[]> = {}
   for (const s of state.services) canaries[s.name] = await canarySamples(o.paths, s.name)
-  const book = await readAlertBook(o.paths, o.log)
+  const file = alertsFile(o.paths)
+  const book = unsaved.get(file) ?? (await readAlertBook(o.paths, o.log))
   const seen = Object.fromEntries(state.services.map(s => [s.name, book.seen?.[s.name] ?? o.now.toISOString()]))
   const current = conditions(state, cfg, canaries, seen)
   const events = planAlerts(book, current, o.now, cfg.remind)
   const results = []
   for (const e of events) results.push({ ...e, sent: await deliver(cfg, o.paths.root, e, o.now, o.log) })
-  await writeFileAtomic(alertsFile(o.paths), JSON.stringify(applyAlerts(book, current, results, o.now, seen), null, 2) + '\n', 0o600)
+  const next = applyAlerts(book, current, results, o.now, seen)
+  try {
+    await writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n', 0o600)
+    unsaved.delete(file)
+  } catch (err) {
+    // a full disk (the very thing the `disk` alert reports): keep the book in memory, so the
+    // alert is not sent again at every check and its resolve still comes once there is room
+    unsaved.set(file, next)
+    o.log.error({ err, file }, 'cannot write state/alerts.json; the open alerts are kept in memory until it can')
+  }
   return results.map(r => ({ key: r.alert.key, state: r.state, sent: r.sent }))
 }

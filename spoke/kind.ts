@@ -46,6 +46,9 @@ export interface KindChoice {
   overridden?: Kind
 }
 
+/** How far ahead of the clock a generation may be dated and still be built on (freshGenerationId waits out up to ~3 s). */
+const CLOCK_SLACK_MS = 5_000
+
 function full(reason: string, requested?: Kind): KindChoice {
   const overridden = requested && requested !== 'full' ? requested : undefined
   return { kind: 'full', base: null, parent: null, reason: overridden ? `${reason} (--kind ${overridden} cannot be made)` : reason, ...(overridden ? { overridden } : {}) }
@@ -59,9 +62,12 @@ function full(reason: string, requested?: Kind): KindChoice {
  */
 export function chooseKind(i: KindInput): KindChoice {
   if (i.hubWantsFull) return full("the hub asks for a full (its status.json says wantFull)", i.requested)
-  const newest = [...i.history].sort((a, b) => (a.generation < b.generation ? 1 : -1))
+  // a generation dated ahead of this clock (it was made while the clock ran fast) is never built
+  // on: the new id would not be newer than its base or parent, and the hub refuses that
+  const newest = [...i.history].filter(g => generationTime(g.generation).getTime() <= i.now.getTime() + CLOCK_SLACK_MS).sort((a, b) => (a.generation < b.generation ? 1 : -1))
   const lastFull = newest.find(g => g.kind === 'full')
-  if (!lastFull) return full('no full generation yet on this host', i.requested)
+  const ahead = i.history.length - newest.length
+  if (!lastFull) return full(ahead ? `no full generation on this host dated before its clock (${ahead} dated ahead of it: the clock went back?)` : 'no full generation yet on this host', i.requested)
   if (lastFull.state === 'rejected') return full(`the newest full ${lastFull.generation} was rejected by the hub`, i.requested)
   if (!lastFull.hasSnapshot) return full(`the snapshot of the newest full ${lastFull.generation} is missing`, i.requested)
   const chain = newest.filter(g => g.generation >= lastFull.generation && g.state !== 'rejected' && g.hasSnapshot)

@@ -11,7 +11,7 @@ import type { Logger } from '../lib/log.js'
 import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
 import type { PrivateKey } from '../lib/sign.js'
 import { ensureDir, renameNoReplace } from '../lib/fsx/atomic.js'
-import { generationId } from '../lib/formats/names.js'
+import { GENERATION_RE, generationId, generationTime } from '../lib/formats/names.js'
 import { RoostError } from '../lib/errors.js'
 import { hookFailures, planHooks, runHooks, type HookRun } from '../lib/hooks.js'
 import { makeArchive, type ArchiveResult } from './archive.js'
@@ -44,7 +44,8 @@ export async function timed<T>(c: { ms: Record<string, number> }, step: string, 
 export async function freshGenerationId(now: () => Date, kind: KindChoice['kind'], newest: string): Promise<string> {
   for (let i = 0; ; i++) {
     const id = generationId(now(), kind)
-    if (id.slice(0, 16) > newest.slice(0, 16) || i >= 3) return id
+    // waiting helps only when the newest is dated within a second or two ahead (a clock that went back further: chooseKind made a full)
+    if (id.slice(0, 16) > newest.slice(0, 16) || i >= 3 || !GENERATION_RE.test(newest) || generationTime(newest).getTime() - now().getTime() > 5_000) return id
     await new Promise(r => setTimeout(r, 1000 - (now().getTime() % 1000) + 5))
   }
 }

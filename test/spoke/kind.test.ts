@@ -61,7 +61,9 @@ const cases: Case[] = [
   { name: 'a pending generation can be a parent', input: { history: [F3, I2, h(1, 'incr', 'pending')] }, want: { kind: 'incr', base: null, parent: h(1, 'incr').generation }, reason: /policy/ },
   { name: 'a generation older than the newest full is never a parent', input: { history: [F10, h(5, 'incr', 'accepted'), h(4, 'full', 'accepted'), h(3.5, 'incr', 'rejected')] }, want: { kind: 'incr', base: null, parent: h(4, 'full').generation }, reason: /policy/ },
   { name: 'history in any order', input: { history: [I2, F10, F3] }, want: { kind: 'incr', base: null, parent: I2.generation }, reason: /policy/ },
-  { name: 'a spoke clock behind the newest full: no new full', input: { history: [h(-1, 'full')] }, want: { kind: 'incr', base: null, parent: h(-1, 'full').generation }, reason: /is 0s old/ },
+  { name: 'a spoke clock a second behind the newest full: no new full (the new id waits the second out)', input: { history: [h(-1 / 86400, 'full')] }, want: { kind: 'incr', base: null, parent: h(-1 / 86400, 'full').generation }, reason: /is 0s old/ },
+  { name: 'a spoke clock a day behind the newest full: a full (an incr would be older than its parent)', input: { history: [h(-1, 'full')] }, want: { kind: 'full', base: null, parent: null }, reason: /1 dated ahead of it/ },
+  { name: 'generations dated ahead of the clock are skipped for an older full', input: { history: [F10, F3, h(-300, 'full'), h(-299, 'incr')] }, want: { kind: 'incr', base: null, parent: F3.generation }, reason: /policy/ },
 ]
 
 t.test('chooseKind: the table of cases', async t => {

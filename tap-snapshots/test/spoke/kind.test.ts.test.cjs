@@ -26,5 +26,7 @@ an incr without its snapshot is skipped for an older one: policy: incr between f
 a pending generation can be a parent: policy: incr between fulls (the newest full is 3d 0h old)
 a generation older than the newest full is never a parent: policy: incr between fulls (the newest full is 4d 0h old)
 history in any order: policy: incr between fulls (the newest full is 3d 0h old)
-a spoke clock behind the newest full: no new full: policy: incr between fulls (the newest full is 0s old)
+a spoke clock a second behind the newest full: no new full (the new id waits the second out): policy: incr between fulls (the newest full is 0s old)
+a spoke clock a day behind the newest full: a full (an incr would be older than its parent): no full generation on this host dated before its clock (1 dated ahead of it: the clock went back?)
+generations dated ahead of the clock are skipped for an older full: policy: incr between fulls (the newest full is 3d 0h old)
 `
