@@ -5,7 +5,7 @@
  * Make sure to inspect the output below.  Do not ignore changes!
  */
 'use strict'
-exports[`test/spoke/schedule.test.ts > TAP > a tick runs a cycle only when none is running and the scheduler is not stopping (golden) > tick decisions 1`] = `
+exports[`test/e2e/spoke-schedule.test.ts > TAP > a tick runs a cycle only when none is running and the scheduler is not stopping (golden) > tick decisions 1`] = `
 Object {
   "a cycle running": Object {
     "action": "skip",
