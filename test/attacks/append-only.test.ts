@@ -72,7 +72,9 @@ async function rejection(folder: string): Promise<{ code: string; message: strin
   }, 20_000, `the rejection of ${folder}`)
 }
 
-const accepted = (gen: string): Promise<boolean> => waitFor(() => fs.stat(join(store, 'wiki', gen, 'manifest.json')).then(() => true, () => false), 20_000, `${gen} to be accepted`)
+// accepted = in the store and in the published index (the index is written after the store)
+const accepted = (gen: string): Promise<boolean> =>
+  waitFor(async () => (await fs.stat(join(store, 'wiki', gen, 'manifest.json')).then(() => true, () => false)) && Boolean((await tree().catch(() => undefined))?.services.wiki?.generations[gen]), 20_000, `${gen} to be accepted and published`)
 
 // the generation to protect, accepted through the front door
 await arrive(G0, tar.path, signedManifest(wiki, manifestFor('wiki', G0, tar)).text)
