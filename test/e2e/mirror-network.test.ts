@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { execa, type ResultPromise } from 'execa'
-import { ROOST, startHub, waitFor } from '../helpers/roost.js'
+import { bytesUnder, ROOST, startHub, waitFor } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
 import { loadHubConfig } from '../../lib/config/hub.js'
@@ -55,17 +55,6 @@ function daemon(args: string[]): Daemon {
 async function treeSerial(store: string): Promise<number | undefined> {
   const text = await fs.readFile(join(store, 'TREE.json'), 'utf8').catch(() => undefined)
   return text ? (JSON.parse(text) as { serial: number }).serial : undefined
-}
-
-/** Bytes of every file under a folder (hidden and partial files included). */
-async function bytesUnder(dir: string): Promise<number> {
-  let n = 0
-  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) n += await bytesUnder(p)
-    else if (e.isFile()) n += (await fs.stat(p).catch(() => ({ size: 0 }))).size
-  }
-  return n
 }
 
 async function lists(store: string, gen: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { execa } from 'execa'
-import { ROOST } from '../helpers/roost.js'
+import { bytesUnder, ROOST } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
 import { openTree, type SignedTree } from '../../lib/formats/tree.js'
@@ -21,17 +21,6 @@ const G2 = generationId(new Date(Date.now() - 1_800_000), 'full')
 
 async function pair(store: string): Promise<SignedTree> {
   return { bytes: await fs.readFile(join(store, 'TREE.json')), signature: await fs.readFile(join(store, 'TREE.json.sig'), 'utf8') }
-}
-
-/** Every file under a folder with its size (to see when data starts landing). */
-async function bytesUnder(dir: string): Promise<number> {
-  let n = 0
-  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) n += await bytesUnder(p)
-    else if (e.isFile()) n += (await fs.stat(p).catch(() => ({ size: 0 }))).size
-  }
-  return n
 }
 
 t.test('mirror init, sync, verify, repair, forged index, killed sync', async t => {

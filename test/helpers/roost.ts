@@ -39,6 +39,17 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
   }
 }
 
+/** Bytes of every file under a folder, hidden and partial files included (to see a transfer land). */
+export async function bytesUnder(dir: string): Promise<number> {
+  let n = 0
+  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) n += await bytesUnder(p)
+    else if (e.isFile()) n += (await fs.stat(p).catch(() => ({ size: 0 }))).size
+  }
+  return n
+}
+
 export interface RunningHub {
   root: string
   config: string
