@@ -12,7 +12,7 @@ import { fetchStatus, judgeStatus, listHubGenerations, uploadGeneration, type Tr
 export interface DeliverOptions extends UploadOptions {
   /** How long to wait for the hub's verdict after the manifest arrived. */
   verdictTimeoutMs: number
-  /** How often to ask. */
+  /** How soon to ask again at first (default 500 ms); each wait is half again as long, up to 5 s. */
   pollMs?: number
   /** A folder for the short-lived copy of status.json. */
   tmpRoot: string
@@ -27,14 +27,24 @@ export interface Delivery {
 
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
+/** The longest wait between two polls: every poll is an ssh login, and a busy hub has many spokes asking. */
+export const MAX_POLL_MS = 5000
+
+/** The waits between polls: `first`, then each half again as long, up to MAX_POLL_MS. Pure. */
+export function nextPoll(prev: number | undefined, first = 500): number {
+  return prev === undefined ? first : Math.min(MAX_POLL_MS, Math.round(prev * 1.5))
+}
+
 /** Polls the hub's status.json until it names the generation, or the timeout passes. */
 export async function waitForVerdict(t: SshTarget, generation: string, o: DeliverOptions): Promise<Verdict> {
   const end = Date.now() + o.verdictTimeoutMs
+  let wait: number | undefined
   for (;;) {
     const v = judgeStatus(await fetchStatus(t, o.tmpRoot), generation)
     if (v.verdict !== 'pending') return v
     if (Date.now() >= end) return v
-    await sleep(o.pollMs ?? 500)
+    wait = nextPoll(wait, o.pollMs)
+    await sleep(Math.min(wait, Math.max(0, end - Date.now())))
   }
 }
 

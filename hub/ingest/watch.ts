@@ -1,7 +1,8 @@
 /**
  * The ingest daemon: chokidar (its one home) watches accounts/ for
- * `<svc>/incoming/<generation>/manifest.json` and feeds a queue that ingests one arrival at
- * a time. On start (and every few seconds as a safety net) every incoming is scanned, so
+ * `<svc>/incoming/<generation>/manifest.json` and feeds a queue that ingests up to
+ * `ingest.parallel` arrivals at once (one service's in order, one at a time; each commit
+ * takes the store lock, so only the streaming passes overlap). On start (and every few seconds as a safety net) every incoming is scanned, so
  * whatever arrived while the hub was down, or in a service added to hub.yaml later, is
  * ingested. One failing ingest is logged; the daemon goes on.
  */
@@ -83,31 +84,38 @@ export async function scanArrivals(accounts: string): Promise<ArrivalRef[]> {
 /** When to look into a new arrival folder again after it appeared. */
 const LOOK_AGAIN_MS = [250, 1000, 4000]
 
-/** A queue that runs one job at a time and drops a job already waiting. */
-function serialQueue(run: (a: ArrivalRef) => Promise<void>): { push(a: ArrivalRef): void; idle(): Promise<void> } {
+/**
+ * A queue that runs up to `parallel` jobs at once, never two of one service at once (a
+ * service's arrivals are ingested in order), and drops a job already waiting.
+ */
+export function ingestQueue(run: (a: ArrivalRef) => Promise<void>, parallel: () => number): { push(a: ArrivalRef): void; idle(): Promise<void> } {
   const pending = new Map<string, ArrivalRef>()
-  let running = false
+  const busy = new Set<string>()
   let waiters: Array<() => void> = []
-  const pump = async (): Promise<void> => {
-    if (running) return
-    running = true
-    for (let next = pending.entries().next(); !next.done; next = pending.entries().next()) {
-      const [key, a] = next.value
+  const pump = (): void => {
+    for (const [key, a] of pending) {
+      if (busy.size >= Math.max(1, parallel())) break
+      if (busy.has(a.service)) continue
       pending.delete(key)
-      await run(a)
+      busy.add(a.service)
+      void run(a).finally(() => {
+        busy.delete(a.service)
+        pump()
+      })
     }
-    running = false
-    const w = waiters
-    waiters = []
-    for (const f of w) f()
+    if (busy.size === 0 && pending.size === 0) {
+      const w = waiters
+      waiters = []
+      for (const f of w) f()
+    }
   }
   return {
     push(a) {
       pending.set(`${a.service}/${a.folder}`, a)
-      void pump()
+      pump()
     },
     idle() {
-      if (!running && pending.size === 0) return Promise.resolve()
+      if (busy.size === 0 && pending.size === 0) return Promise.resolve()
       return new Promise(res => waiters.push(res))
     },
   }
@@ -160,7 +168,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   await fs.mkdir(paths.accounts, { recursive: true })
   const removed = await cleanStaging(paths)
   if (removed) log.info({ removed }, 'removed leftover staging folders')
-  const queue = serialQueue(async a => {
+  const queue = ingestQueue(async a => {
     try {
       const t0 = Date.now()
       const r = await ingestArrival({ paths, config: deps.getConfig(), indexKey: deps.indexKey, log, now: deps.now }, a.service, a.folder)
@@ -169,7 +177,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     } catch (err) {
       log.error({ err, ...a }, 'ingest failed; the arrival stays in ingesting/ and is retried')
     }
-  })
+  }, () => deps.getConfig().ingest.parallel)
   let closed = false
   const push = (a: ArrivalRef): void => {
     if (!closed) queue.push(a)

@@ -53,6 +53,11 @@ export const HubMirrorSchema = z.strictObject({ key: keyLine })
 /** The SSH front door's limits (shared with a mirror that serves). */
 export const HubLimitsSchema = FrontDoorLimitsSchema
 
+/** How `hub serve` ingests: how many arrivals (of different services) it reads at once. */
+export const HubIngestSchema = z.strictObject({
+  parallel: z.number().int().min(1).max(16).default(2),
+})
+
 /**
  * `hub serve` verifies its own store on a schedule: what `roost hub verify --restore-test`
  * does (or, with `restoreTest: false`, the rehash `roost hub verify` does). Off when absent.
@@ -132,6 +137,8 @@ export const HubConfigSchema = z.strictObject({
   keys: z.strictObject({ host: z.string().default('keys/host_ed25519'), index: z.string().default('keys/index_ed25519') }).prefault({}),
   rrsync: z.string().default('/usr/bin/rrsync'),
   limits: HubLimitsSchema.prefault({}),
+  /** Arrivals of different services read at once (the commits stay one at a time). */
+  ingest: HubIngestSchema.prefault({}),
   /** Retention of every service (GFS on the hub's clock), unless the service overrides it. */
   retention: RetentionSchema.prefault({}),
   /** The scheduled store verification (absent: none). */

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { basisFor, bwlimitKiB, isMissing, judgeStatus, parseListing, parseRsyncStats, uploadArgs, uploadGeneration } from '../../spoke/upload.js'
 import { RoostError } from '../../lib/errors.js'
+import { MAX_POLL_MS, nextPoll } from '../../spoke/deliver.js'
 import type { ServiceStatus } from '../../lib/formats/status.js'
 
 const STATS = `
@@ -82,4 +83,13 @@ t.test('a path missing on the hub is told apart from an unreachable hub', async 
   t.notOk(isMissing(err(12, 'ssh: connect to host 127.0.0.1 port 1: Connection refused')))
   t.notOk(isMissing(err(255, 'Host key verification failed.')))
   t.notOk(isMissing(new RoostError('TOOL_MISSING', 'rsync is not installed')))
+})
+
+t.test('polling for the verdict backs off: 0.5 s, half again each time, at most 5 s', async t => {
+  const waits: number[] = []
+  let w: number | undefined
+  for (let i = 0; i < 10; i++) waits.push((w = nextPoll(w)))
+  t.same(waits.slice(0, 4), [500, 750, 1125, 1688])
+  t.equal(waits[9], MAX_POLL_MS, 'capped')
+  t.equal(nextPoll(undefined, 100), 100, 'the first wait as given')
 })

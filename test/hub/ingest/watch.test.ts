@@ -2,7 +2,7 @@ import t from 'tap'
 import { createReadStream, promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { startIngest, arrivalOf, ignoredPath, scanArrivals } from '../../../hub/ingest/watch.js'
+import { startIngest, arrivalOf, ignoredPath, ingestQueue, scanArrivals, type ArrivalRef } from '../../../hub/ingest/watch.js'
 import { openTree, type Tree } from '../../../lib/formats/tree.js'
 import { parseServiceStatus } from '../../../lib/formats/status.js'
 import { hashFile, HashSink } from '../../../lib/fsx/hash.js'
@@ -56,6 +56,46 @@ t.test('pure path rules: which paths are arrivals and which the watcher ignores'
   t.equal(ignoredPath(acc, `${acc}/wiki/incoming/.basis`), true)
   t.equal(ignoredPath(acc, `${acc}/wiki/incoming/${GEN1}/data.tar`), true)
   t.equal(ignoredPath(acc, `${acc}/wiki/other`), true)
+})
+
+t.test('the ingest queue: up to `parallel` at once, never two of one service, each service in order', async t => {
+  const log: string[] = []
+  let running = 0
+  let most = 0
+  const releases = new Map<string, () => void>()
+  const q = ingestQueue(a => {
+    running++
+    most = Math.max(most, running)
+    log.push(`start ${a.service}/${a.folder}`)
+    return new Promise<void>(res => releases.set(`${a.service}/${a.folder}`, () => { running--; log.push(`end ${a.service}/${a.folder}`); res() }))
+  }, () => 2)
+  const push = (service: string, folder: string): void => q.push({ service, folder } satisfies ArrivalRef)
+  push('wiki', 'g1')
+  push('wiki', 'g2')
+  push('forum', 'g1')
+  push('mail', 'g1')
+  push('wiki', 'g1') // already running: queued again (a later look finds nothing to do)
+  await new Promise(r => setImmediate(r))
+  t.same(log, ['start wiki/g1', 'start forum/g1'], 'two at once, of two services; wiki/g2 waits for wiki/g1')
+  let idle = false
+  void q.idle().then(() => { idle = true })
+  releases.get('forum/g1')!()
+  await new Promise(r => setImmediate(r))
+  t.same(log.slice(2), ['end forum/g1', 'start mail/g1'], 'the free place goes to the next service not busy, not to wiki/g2')
+  releases.get('wiki/g1')!()
+  await new Promise(r => setImmediate(r))
+  t.same(log.slice(4), ['end wiki/g1', 'start wiki/g2'], "wiki's next arrival starts once its first is done")
+  releases.get('mail/g1')!()
+  await new Promise(r => setImmediate(r))
+  t.same(log.slice(6), ['end mail/g1'], 'wiki/g1 again waits while wiki/g2 runs')
+  releases.get('wiki/g2')!()
+  await new Promise(r => setImmediate(r))
+  t.same(log.slice(7), ['end wiki/g2', 'start wiki/g1'])
+  t.notOk(idle, 'not idle while a job runs')
+  releases.get('wiki/g1')!()
+  await new Promise(r => setImmediate(r))
+  t.ok(idle, 'idle once every job is done')
+  t.equal(most, 2, 'never more than two at once')
 })
 
 t.test('ingest', async t => {
