@@ -60,7 +60,7 @@ const RSYNC_EXIT: Record<number, string> = {
   1: 'syntax or usage error',
   2: 'protocol incompatibility',
   3: 'errors selecting input/output files',
-  5: 'error starting client-server protocol',
+  5: 'the other end refused the rsync request',
   10: 'error in socket I/O',
   11: 'error in file I/O',
   12: 'error in rsync protocol data stream',
@@ -69,17 +69,38 @@ const RSYNC_EXIT: Record<number, string> = {
   24: 'some source files vanished',
   30: 'timeout in data send/receive',
   35: 'timeout waiting for daemon connection',
-  255: 'ssh failed (unreachable, refused, or host key mismatch)',
+  255: 'ssh failed (unreachable, key not registered, or host key mismatch)',
 }
 
-/** Runs an rsync argv; a failure becomes RSYNC_FAILED with rsync's meaning and its last lines. */
-export async function runRsync(argv: string[], what: string, o: { signal?: AbortSignal } = {}): Promise<string> {
+/** What rsync's failure means, from its exit code and the last lines it (or ssh) printed. Pure. */
+export function rsyncFailure(code: number, stderr: string, remote = 'the other end'): string {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) return `${remote}'s host key is not the pinned one (host key verification failed)`
+  if (/Permission denied \(publickey/.test(stderr)) return `${remote} refused our key (permission denied)`
+  if (/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|port \d+: Connection timed out|Connection timed out during banner/.test(stderr)) return `could not reach ${remote} (${/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Connection timed out/.exec(stderr)![0]})`
+  if ((code === 12 || code === 10 || code === 255 || code === 30) && /connection unexpectedly closed|Broken pipe|Connection reset|Timeout, server|closed by remote host|timeout in data send\/receive|io timeout/i.test(stderr)) {
+    return `the connection to ${remote} was lost mid-transfer (rsync exited ${code}: a cut link, or ${remote} stopped)`
+  }
+  return `rsync exited ${code} (${RSYNC_EXIT[code] ?? 'error'})`
+}
+
+/** The host of the `user@host:path` operand of an rsync argv, if it has one. Pure. */
+export function rsyncRemote(argv: readonly string[]): string | undefined {
+  for (const a of argv) {
+    const m = /^[a-z][a-z0-9-]*@(\[[^\]]+\]|[^:/\s]+):/.exec(a)
+    if (m) return m[1]
+  }
+  return undefined
+}
+
+/** Runs an rsync argv; a failure becomes RSYNC_FAILED with what it means and rsync's last lines. */
+export async function runRsync(argv: string[], what: string, o: { signal?: AbortSignal; timeoutMs?: number; onStdout?: (text: string) => void } = {}): Promise<string> {
   try {
-    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(o.signal ? { signal: o.signal } : {}) })).stdout
+    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}), ...(o.onStdout ? { onStdout: o.onStdout } : {}) })).stdout
   } catch (err) {
     if (err instanceof RoostError && typeof err.detail?.exitCode === 'number') {
       const code = err.detail.exitCode
-      throw new RoostError('RSYNC_FAILED', `${what}: rsync exited ${code} (${RSYNC_EXIT[code] ?? 'error'})`, { hint: err.hint, cause: err, detail: err.detail })
+      const remote = rsyncRemote(argv)
+      throw new RoostError('RSYNC_FAILED', `${what}: ${rsyncFailure(code, err.hint ?? '', remote)}`, { hint: err.hint, cause: err, detail: { ...err.detail, ...(remote ? { remote } : {}) } })
     }
     throw err
   }

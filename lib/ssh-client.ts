@@ -3,6 +3,7 @@
  * no password, no agent, no forwarding, the fast cipher first (DESIGN's Facts).
  */
 import { RoostError } from './errors.js'
+import type { Endpoint } from './config/types.js'
 
 /** The alias the pinned host key is stored under in roost's own known_hosts file. */
 export const HOST_ALIAS = 'roost-upstream'
@@ -15,6 +16,13 @@ export interface SshTarget {
   key: string
   /** Path of the known_hosts file holding the pinned key under HOST_ALIAS. */
   knownHosts: string
+  /** ssh's ServerAliveInterval in ms (default 15 s); the link counts as cut after 4 unanswered. */
+  keepalive?: number
+}
+
+/** The target for a configured endpoint (host, port, keepalive) as `user` with our `key`. */
+export function endpointTarget(e: Endpoint, user: string, key: string, knownHosts: string): SshTarget {
+  return { host: e.host, port: e.port, user, key, knownHosts, ...(e.keepalive !== undefined ? { keepalive: e.keepalive } : {}) }
 }
 
 /** The known_hosts line for a pinned host key. */
@@ -43,7 +51,7 @@ export function sshArgv(t: SshTarget): string[] {
     '-o', 'ForwardAgent=no',
     '-o', 'ForwardX11=no',
     '-o', 'ClearAllForwardings=yes',
-    '-o', 'ServerAliveInterval=15',
+    '-o', `ServerAliveInterval=${Math.max(1, Math.round((t.keepalive ?? 15_000) / 1000))}`,
     '-o', 'ServerAliveCountMax=4',
     '-o', 'ConnectTimeout=20',
     '-o', 'LogLevel=ERROR',

@@ -22,7 +22,7 @@ import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
 import { RoostError, isRoostError } from '../lib/errors.js'
 import { parsePublicKey, type PublicKey } from '../lib/sign.js'
 import type { SignedTree, Tree } from '../lib/formats/tree.js'
-import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { remoteHashes } from '../lib/rclone.js'
 import { readBucketTree } from '../lib/stores/bucket.js'
@@ -163,7 +163,7 @@ export async function syncBucket(config: MirrorConfig, paths: MirrorPaths, log: 
     const finished = await keepPendingAttic(bucket, paths.staging, key, current?.tree, now(), log)
     if (finished) log.info({ attic: finished.dir }, 'finished moving pruned generations into the attic')
     const expired = await expireBucketAttic(bucket, config.keep, now(), log)
-    const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
+    const target = endpointTarget(config.upstream, config.name, paths.key, paths.knownHosts)
     const incoming = await fetchIndex(target, join(paths.staging, '.index'), key, log)
     const plan = planBucketSync(current?.tree, incoming.tree, await listBucket(bucket), await readUploads(paths.state), { suspect: await readSuspects(paths.state), floor: (await readSyncRecord(paths.state))?.serial })
     const base = { from: plan.from ?? null, serial: plan.to }

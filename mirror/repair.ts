@@ -14,7 +14,7 @@ import type { Endpoint } from '../lib/config/types.js'
 import { parsePublicKey } from '../lib/sign.js'
 import { readPublishedTree } from '../lib/stores/published-tree.js'
 import { checkFiles } from '../lib/stores/check-files.js'
-import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { acquireLock } from './lock.js'
 import { stageGeneration } from './fetch-generation.js'
@@ -32,7 +32,7 @@ export interface RepairResult {
 async function targetFor(config: MirrorConfig, paths: MirrorPaths, e: Endpoint, i: number): Promise<SshTarget> {
   const knownHosts = i < 0 ? paths.knownHosts : join(paths.state, `known_hosts.peer${i + 1}`)
   await writeFileAtomic(knownHosts, knownHostsLine(e.hostKey), 0o600)
-  return { host: e.host, port: e.port, user: config.name, key: paths.key, knownHosts }
+  return endpointTarget(e, config.name, paths.key, knownHosts)
 }
 
 /** Mends every suspect generation it can, under the mirror's lock. */

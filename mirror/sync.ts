@@ -14,7 +14,7 @@ import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
 import { parsePublicKey, type PublicKey } from '../lib/sign.js'
 import { isRoostError } from '../lib/errors.js'
 import type { SignedTree, Tree } from '../lib/formats/tree.js'
-import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
 import { ensureDir, readIfExists, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { readPublishedTree, readTreePair } from '../lib/stores/published-tree.js'
 import { checkFiles } from '../lib/stores/check-files.js'
@@ -128,7 +128,7 @@ async function prepare(config: MirrorConfig, paths: MirrorPaths, log: Logger): P
   const key = parsePublicKey(config.indexKey, `${paths.config}: indexKey`)
   const rolled = await commitPending(paths.staging, paths.store, key, log)
   if (rolled !== undefined) log.info({ serial: rolled }, 'rolled an interrupted publish forward')
-  const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
+  const target = endpointTarget(config.upstream, config.name, paths.key, paths.knownHosts)
   return { key, target }
 }
 
@@ -281,7 +281,7 @@ export async function syncMirror(config: MirrorConfig, paths: MirrorPaths, log: 
   }
   const abort = new AbortController()
   const timer = hours && Number.isFinite(hours.ms) ? setTimeout(() => abort.abort(new Error(`the allowed hours (${config.limits.hours}) ended`)), hours.ms) : undefined
-  const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
+  const target = endpointTarget(config.upstream, config.name, paths.key, paths.knownHosts)
   const report = async (error?: string): Promise<boolean> => (o.trace ?? true) && reportTrace(config, paths, target, await ownEntry(paths, now(), error), log)
   let result: SyncResult
   try {

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline'
 import type { Logger } from '../lib/log.js'
 import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
 import { isRoostError } from '../lib/errors.js'
-import { knownHostsLine, sshArgv, type SshTarget } from '../lib/ssh-client.js'
+import { knownHostsLine, sshArgv, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
 import { startChild } from '../lib/proc/pipe.js'
 import { WATCH_COMMAND } from '../lib/ssh/mirror-account.js'
@@ -65,7 +65,7 @@ export async function watchMirror(config: MirrorConfig, paths: MirrorPaths, log:
   let connections = 0
   let running: Promise<void> | undefined
   let again = false
-  const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts: paths.knownHosts }
+  const target = endpointTarget(config.upstream, config.name, paths.key, paths.knownHosts)
 
   let announced = false
   const syncOnce = async (): Promise<void> => {
@@ -103,7 +103,7 @@ export async function watchMirror(config: MirrorConfig, paths: MirrorPaths, log:
   try {
     while (!stopped) {
       connections++
-      const child = startChild([...sshArgv(target), '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', target.host, WATCH_COMMAND], { stdin: 'ignore', stdout: 'pipe', code: 'SSH_FAILED', what: `watching ${target.host}:${target.port}` })
+      const child = startChild([...sshArgv(target), target.host, WATCH_COMMAND], { stdin: 'ignore', stdout: 'pipe', code: 'SSH_FAILED', what: `watching ${target.host}:${target.port}` })
       let heard = false
       const lines = createInterface({ input: child.stdout! })
       lines.on('line', line => {

@@ -5,9 +5,8 @@
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { pushArgs, pullArgs, listArgs, type TransferOptions } from '../lib/rsync.js'
-import { knownHostsLine, type SshTarget } from '../lib/ssh-client.js'
-import { run } from '../lib/proc/run.js'
+import { pushArgs, pullArgs, listArgs, runRsync, type TransferOptions } from '../lib/rsync.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
 import { progress } from '../lib/progress.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'
@@ -20,7 +19,7 @@ import type { SpokeConfig, SpokePaths } from '../lib/config/spoke.js'
 export async function prepareTarget(config: SpokeConfig, paths: SpokePaths): Promise<SshTarget> {
   await ensureDir(paths.state)
   await writeFileAtomic(paths.knownHosts, knownHostsLine(config.hub.hostKey), 0o600)
-  return { host: config.hub.host, port: config.hub.port, user: config.service, key: paths.key, knownHosts: paths.knownHosts }
+  return endpointTarget(config.hub, config.service, paths.key, paths.knownHosts)
 }
 
 /** What rsync --stats reports about one transfer. */
@@ -43,25 +42,9 @@ export function parseRsyncStats(text: string): TransferStats {
   return { sent: statNumber(text, 'Total bytes sent'), literal: statNumber(text, 'Literal data'), matched: statNumber(text, 'Matched data') }
 }
 
-const RSYNC_MEANING: Record<number, string> = {
-  5: 'the hub refused the rsync request',
-  12: 'the connection closed: hub unreachable, or it refused the request',
-  23: 'partial transfer',
-  30: 'timeout in data send/receive',
-  255: 'ssh failed (hub unreachable, key not registered, or host key mismatch)',
-}
-
 /** Runs rsync with an overall deadline; failures become RSYNC_FAILED naming what and why. */
 export async function runRsyncTimed(argv: string[], what: string, timeoutMs?: number, onStdout?: (text: string) => void): Promise<string> {
-  try {
-    return (await run(argv, { code: 'RSYNC_FAILED', what, ...(timeoutMs ? { timeout: timeoutMs } : {}), ...(onStdout ? { onStdout } : {}) })).stdout
-  } catch (err) {
-    if (err instanceof RoostError && typeof err.detail?.exitCode === 'number') {
-      const code = err.detail.exitCode
-      throw new RoostError('RSYNC_FAILED', `${what}: rsync exited ${code}${RSYNC_MEANING[code] ? ` (${RSYNC_MEANING[code]})` : ''}`, { hint: err.hint, cause: err, detail: err.detail })
-    }
-    throw err
-  }
+  return runRsync(argv, what, { ...(timeoutMs ? { timeoutMs } : {}), ...(onStdout ? { onStdout } : {}) })
 }
 
 export interface UploadOptions {

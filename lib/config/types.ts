@@ -34,6 +34,12 @@ export const endpoint = z.strictObject({
   port: port.default(2222),
   /** The upstream's SSH host key, pinned at init. */
   hostKey: keyLine,
+  /**
+   * How often ssh asks the other end whether it is still there; after 4 unanswered asks the
+   * connection counts as cut and the transfer fails (default 15s: a cut link is noticed
+   * within a minute instead of hanging until rsync's own timeout).
+   */
+  keepalive: duration.pipe(z.number().min(1000, 'expected a keepalive of at least 1s')).optional(),
 })
 export type Endpoint = z.infer<typeof endpoint>
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { RoostError } from '../errors.js'
 import { readPrivateKey, type PublicKey } from '../sign.js'
 import { isGenerationId } from '../formats/names.js'
-import { knownHostsLine, type SshTarget } from '../ssh-client.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../ssh-client.js'
 import { listArgs, pullArgs, runRsync } from '../rsync.js'
 import { ensureDir, writeFileAtomic } from '../fsx/atomic.js'
 import { MANIFEST } from '../layout.js'
@@ -49,7 +49,7 @@ export class HubReader implements StoreReader {
     await ensureDir(work)
     const knownHosts = join(work, 'known_hosts')
     await writeFileAtomic(knownHosts, knownHostsLine(config.hub.hostKey), 0o600)
-    const target: SshTarget = { host: config.hub.host, port: config.hub.port, user: config.service, key: paths.key, knownHosts }
+    const target = endpointTarget(config.hub, config.service, paths.key, knownHosts)
     return new HubReader(config, key, target, work)
   }
 

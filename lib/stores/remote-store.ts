@@ -13,7 +13,7 @@ import { RoostError } from '../errors.js'
 import { parsePublicKey, type PublicKey } from '../sign.js'
 import { openTree, TREE_FILE, TREE_SIG_FILE, type Tree } from '../formats/tree.js'
 import { generationIds, generationIn, serviceKey } from './tree-lookup.js'
-import { knownHostsLine, type SshTarget } from '../ssh-client.js'
+import { knownHostsLine, type SshTarget, endpointTarget } from '../ssh-client.js'
 import { pullArgs, runRsync } from '../rsync.js'
 import { ensureDir, writeFileAtomic } from '../fsx/atomic.js'
 import { MANIFEST } from '../layout.js'
@@ -41,7 +41,7 @@ export class RemoteStoreReader implements StoreReader {
     try {
       const knownHosts = join(work, 'known_hosts')
       await writeFileAtomic(knownHosts, knownHostsLine(config.upstream.hostKey), 0o600)
-      const target: SshTarget = { host: config.upstream.host, port: config.upstream.port, user: config.name, key: paths.key, knownHosts }
+      const target = endpointTarget(config.upstream, config.name, paths.key, knownHosts)
       const index = join(work, 'index')
       await ensureDir(index)
       await runRsync(pullArgs(target, [`/${TREE_FILE}`, `/${TREE_SIG_FILE}`], index, { compress: false }), `fetching ${TREE_FILE} from ${target.host}:${target.port}`)

@@ -62,14 +62,16 @@ export interface RunningHub {
 
 /**
  * Starts `roost hub serve` for an initialised hub root and waits until it listens
- * (it writes state/listen.json with the port it got).
+ * (it writes state/listen.json with the port it got); `wrap` runs it through a command.
  */
-export async function startHub(root: string): Promise<RunningHub> {
+export async function startHub(root: string, o: { wrap?: string[] } = {}): Promise<RunningHub> {
   const config = join(root, 'hub.yaml')
   const listenFile = join(root, 'state', 'listen.json')
   await fs.rm(listenFile, { force: true })
   let logs = ''
-  const child = execa(process.execPath, [ROOST, 'hub', 'serve', '--config', config], {
+  // `wrap`: a command that runs the hub, e.g. ['ip', 'netns', 'exec', NS] (it must exec it, so the kill reaches the hub)
+  const argv = [...(o.wrap ?? []), process.execPath, ROOST, 'hub', 'serve', '--config', config]
+  const child = execa(argv[0]!, argv.slice(1), {
     reject: false,
     env: { ROOST_LOG_LEVEL: 'debug' },
     stdin: 'ignore',

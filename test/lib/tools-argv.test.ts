@@ -1,5 +1,5 @@
 import t from 'tap'
-import { pushArgs, pullArgs, listArgs as rsyncList } from '../../lib/rsync.js'
+import { pushArgs, pullArgs, listArgs as rsyncList, rsyncFailure, rsyncRemote } from '../../lib/rsync.js'
 import { createArgs, extractArgs, listArgs, ListingCounter } from '../../lib/tar.js'
 import { compressArgs, decompressArgs } from '../../lib/zstd.js'
 import { sshArgv, rsyncRsh, type SshTarget } from '../../lib/ssh-client.js'
@@ -33,4 +33,19 @@ t.test('the listing counter counts entries by type, across chunk boundaries', as
   c.end(Buffer.from(text.slice(50)))
   await new Promise(r => c.on('finish', r))
   t.same(c.counts, { entries: 5, files: 1, dirs: 1, symlinks: 1, hardlinks: 1, other: 1, bytes: 0 })
+})
+
+t.test("rsync's failures in words: lost connection, unreachable, refused key, host key, the rest by exit code", async t => {
+  const cut = 'rsync: connection unexpectedly closed (786731 bytes received so far) [receiver]\nrsync error: error in rsync protocol data stream (code 12) at io.c(285) [receiver=3.5.0]'
+  t.equal(rsyncFailure(12, cut, '10.0.0.1'), 'the connection to 10.0.0.1 was lost mid-transfer (rsync exited 12: a cut link, or 10.0.0.1 stopped)')
+  t.match(rsyncFailure(255, 'client_loop: send disconnect: Broken pipe', 'hub'), /connection to hub was lost/)
+  t.equal(rsyncFailure(255, 'ssh: connect to host 10.0.0.1 port 2222: No route to host', '10.0.0.1'), 'could not reach 10.0.0.1 (No route to host)')
+  t.equal(rsyncFailure(255, 'ssh: connect to host h port 22: Connection refused'), 'could not reach the other end (Connection refused)')
+  t.match(rsyncFailure(255, 'wiki@roost-upstream: Permission denied (publickey).', 'hub'), /hub refused our key/)
+  t.match(rsyncFailure(255, 'Host key verification failed.', 'hub'), /not the pinned one/)
+  t.equal(rsyncFailure(23, 'rsync: some error'), 'rsync exited 23 (partial transfer)')
+  t.equal(rsyncFailure(99, ''), 'rsync exited 99 (error)')
+  t.equal(rsyncRemote(['rsync', '-e', 'ssh -p 2222', '--', 'wiki@10.0.0.1:/store/', '/tmp/x']), '10.0.0.1')
+  t.equal(rsyncRemote(['rsync', '--', '/tmp/x', 'm1@[::1]:/trace/']), '[::1]')
+  t.equal(rsyncRemote(['rsync', '/a', '/b']), undefined)
 })
