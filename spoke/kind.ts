@@ -49,6 +49,20 @@ export interface KindChoice {
 /** How far ahead of the clock a generation may be dated and still be built on (freshGenerationId waits out up to ~3 s). */
 const CLOCK_SLACK_MS = 5_000
 
+/** True when a generation is dated ahead of this clock (made while the clock ran fast). Pure. */
+export function aheadOfClock(generation: string, now: Date): boolean {
+  return generationTime(generation).getTime() > now.getTime() + CLOCK_SLACK_MS
+}
+
+/**
+ * Newest first by id, except that generations dated ahead of the clock come last: after the
+ * clock is set back, what this host made since is newer than what it dated in the future. Pure.
+ */
+export function byRecency<T extends { generation: string }>(gens: readonly T[], now: Date): T[] {
+  const desc = (a: T, b: T): number => (a.generation < b.generation ? 1 : a.generation > b.generation ? -1 : 0)
+  return [...gens.filter(g => !aheadOfClock(g.generation, now)).sort(desc), ...gens.filter(g => aheadOfClock(g.generation, now)).sort(desc)]
+}
+
 function full(reason: string, requested?: Kind): KindChoice {
   const overridden = requested && requested !== 'full' ? requested : undefined
   return { kind: 'full', base: null, parent: null, reason: overridden ? `${reason} (--kind ${overridden} cannot be made)` : reason, ...(overridden ? { overridden } : {}) }
@@ -64,7 +78,7 @@ export function chooseKind(i: KindInput): KindChoice {
   if (i.hubWantsFull) return full("the hub asks for a full (its status.json says wantFull)", i.requested)
   // a generation dated ahead of this clock (it was made while the clock ran fast) is never built
   // on: the new id would not be newer than its base or parent, and the hub refuses that
-  const newest = [...i.history].filter(g => generationTime(g.generation).getTime() <= i.now.getTime() + CLOCK_SLACK_MS).sort((a, b) => (a.generation < b.generation ? 1 : -1))
+  const newest = byRecency(i.history, i.now).filter(g => !aheadOfClock(g.generation, i.now))
   const lastFull = newest.find(g => g.kind === 'full')
   const ahead = i.history.length - newest.length
   if (!lastFull) return full(ahead ? `no full generation on this host dated before its clock (${ahead} dated ahead of it: the clock went back?)` : 'no full generation yet on this host', i.requested)

@@ -16,6 +16,7 @@ import { parseManifest } from '../lib/formats/manifest.js'
 import { ACCEPTED_MARK, ARCHIVE, MANIFEST, REJECTED_MARK, STORED_ARCHIVE } from '../lib/layout.js'
 import { startChild } from '../lib/proc/pipe.js'
 import { compressArgs } from '../lib/zstd.js'
+import { byRecency } from './kind.js'
 
 export type LocalState = 'pending' | 'accepted' | 'rejected'
 
@@ -103,11 +104,11 @@ export interface LocalRetentionPlan {
  * Which local generations to keep: the newest `keep` accepted ones, and every generation
  * their chains need (a diff's full, an incr's parents back to the full). Other accepted ones
  * are deleted; a generation the hub has not accepted (pending or rejected) is never deleted.
- * Pure; newest first.
+ * "Newest" as byRecency says: one dated ahead of `now` counts as older than the rest. Pure; newest first.
  */
-export function planLocalRetention(gens: readonly (ChainLink & { state: LocalState })[], keep: number): LocalRetentionPlan {
+export function planLocalRetention(gens: readonly (ChainLink & { state: LocalState })[], keep: number, now: Date): LocalRetentionPlan {
   const plan: LocalRetentionPlan = { keep: [], delete: [] }
-  const newest = [...gens].sort((a, b) => (a.generation < b.generation ? 1 : -1))
+  const newest = byRecency(gens, now)
   const byId = new Map(newest.map(g => [g.generation, g]))
   const kept = newest.filter(g => g.state === 'accepted').slice(0, Math.max(0, keep))
   const neededBy = new Map<string, string>()

@@ -160,13 +160,13 @@ async function decide(c: Cycle, target: SshTarget): Promise<{ choice: KindChoice
 async function applyRetention(c: Cycle): Promise<string[]> {
   const { paths, o } = c
   const links = await readLocalLinks(await listLocalGenerations(paths.generations))
-  const plan = planLocalRetention(links, c.config.keepLocal)
+  const plan = planLocalRetention(links, c.config.keepLocal, c.o.now())
   for (const d of plan.delete) await fs.rm(join(paths.generations, d.generation), { recursive: true, force: true })
   o.log.info({ kept: plan.keep.map(k => k.generation), deleted: plan.delete.map(d => d.generation) }, 'local retention')
   const gone = new Set(plan.delete.map(d => d.generation))
   const left = links.filter(l => !gone.has(l.generation))
   const snaps = snapshotsDir(paths.state)
-  const prune = planSnapshotPrune(kindHistory(left, await listSnapshots(snaps)))
+  const prune = planSnapshotPrune(kindHistory(left, await listSnapshots(snaps)), c.o.now())
   await pruneSnapshots(snaps, prune.delete)
   if (prune.delete.length) o.log.info({ kept: prune.keep.map(k => k.generation), deleted: prune.delete.map(d => d.generation) }, 'snapshots pruned')
   for (const l of left.filter(x => x.state === 'accepted')) {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { GENERATION_RE } from '../lib/formats/names.js'
 import { ensureDir, fsyncPath } from '../lib/fsx/atomic.js'
 import { SNAPSHOT } from '../lib/layout.js'
-import type { KindChoice } from './kind.js'
+import { aheadOfClock, byRecency, type KindChoice } from './kind.js'
 import type { LocalState } from './local.js'
 
 const SUFFIX = '.snar'
@@ -72,17 +72,19 @@ export interface SnapshotEntry {
  * (a diff's base), the newest accepted generation's and any pending one's since that full
  * (an incr's parent, with a fallback if the pending one is rejected). Deleted: those older
  * than the newest full, rejected ones, and accepted ones superseded by a newer accepted one.
- * Pure.
+ * Generations dated ahead of `now` (the clock was set back) are left out of the reckoning and
+ * their snapshots kept, so a clock set back does not make every run a full. Pure.
  */
-export function planSnapshotPrune(gens: readonly { generation: string; kind: string; state: LocalState; hasSnapshot: boolean }[]): { keep: SnapshotEntry[]; delete: SnapshotEntry[] } {
-  const newest = [...gens].sort((a, b) => (a.generation < b.generation ? 1 : -1))
+export function planSnapshotPrune(gens: readonly { generation: string; kind: string; state: LocalState; hasSnapshot: boolean }[], now: Date): { keep: SnapshotEntry[]; delete: SnapshotEntry[] } {
+  const newest = byRecency(gens, now).filter(g => !aheadOfClock(g.generation, now))
   const lastFull = newest.find(g => g.kind === 'full' && g.state !== 'rejected')?.generation
   const lastAccepted = newest.find(g => g.state === 'accepted' && (!lastFull || g.generation >= lastFull))?.generation
   const plan = { keep: [] as SnapshotEntry[], delete: [] as SnapshotEntry[] }
-  for (const g of newest.filter(x => x.hasSnapshot)) {
+  for (const g of byRecency(gens, now).filter(x => x.hasSnapshot)) {
     const keep = (reason: string) => plan.keep.push({ generation: g.generation, reason })
     const drop = (reason: string) => plan.delete.push({ generation: g.generation, reason })
-    if (lastFull && g.generation < lastFull) drop(`older than the newest full ${lastFull}`)
+    if (aheadOfClock(g.generation, now)) keep("dated ahead of this host's clock: kept for when the clock is right again (nothing builds on it until then)")
+    else if (lastFull && g.generation < lastFull) drop(`older than the newest full ${lastFull}`)
     else if (g.state === 'rejected') drop('rejected by the hub: nothing builds on it')
     else if (g.generation === lastFull) keep('the newest full: the base of the next diff')
     else if (g.state === 'pending') keep('pending: the parent of the next incr until the hub decides')

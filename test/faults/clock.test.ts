@@ -6,7 +6,9 @@
  * on its own clock (TREE.json's `accepted` is now, not the id's date); ids from the future
  * or the past do not steer retention (it follows arrival order), nor wedge the spoke: a
  * generation dated ahead of its clock is never built on (spoke/kind.ts), since the hub refuses an
- * incr older than its parent, so the spoke makes a full instead; `roost hub verify` passes.
+ * incr older than its parent, so the spoke makes a full instead; once the clock is right again
+ * the spoke builds on what it made since (its snapshots are reckoned by recency, not by the ids'
+ * dates: spoke/snapshots.ts); `roost hub verify` passes.
  */
 import t from 'tap'
 import { promises as fs } from 'node:fs'
@@ -45,7 +47,8 @@ t.test("a spoke clock years ahead, then years behind: every run accepted, on the
     t.comment(`spoke clock ${shift / YEAR >= 0 ? '+' : ''}${shift / YEAR}y: ${r.generation} (${r.kind}${r.parent ? ` on ${r.parent}` : ''}: ${r.reason})`)
   }
   t.match(runs[0]!.generation, /^20(3[6-9]|4)/, 'the first id claims a date years ahead')
-  t.match(runs[2]!.generation, /^200[0-9]/, 'the last id claims a date years behind')
+  t.match(runs[2]!.generation, /^200[0-9]/, 'the third id claims a date years behind')
+  t.equal(runs[3]!.parent, runs[1]!.generation, "with the clock right again the spoke builds an incr on the full it made today: that full's snapshot survived the clock's jumps (spoke/snapshots.ts reckons by recency, not by the ids' dates)")
 
   const tree = JSON.parse(await fs.readFile(join(hubRoot, 'store', 'TREE.json'), 'utf8')) as { services: Record<string, { generations: Record<string, { accepted: string }> }> }
   const gens = tree.services.wiki!.generations
@@ -56,8 +59,8 @@ t.test("a spoke clock years ahead, then years behind: every run accepted, on the
     t.ok(Math.abs(accepted - Date.now()) < 5 * 60_000, `${r.generation} accepted at ${gens[r.generation]!.accepted}: the hub's clock`)
     if (r.parent) t.ok(gens[r.parent], `its parent ${r.parent} is stored`)
   }
-  // four fulls on one day, keepLast 3: retention removes the first to arrive (the id from 2036,
-  // the newest by its date), not the oldest by date (2006): arrival order on the hub's clock
+  // three fulls and an incr on one day, keepLast 3: retention removes the first to arrive (the
+  // id from 2036, the newest by its date), not the oldest by date (2006): arrival order on the hub's clock
   t.notOk(gens[runs[0]!.generation], `retention removed the first arrival ${runs[0]!.generation}, whatever its id claims`)
   t.equal(Object.keys(gens).length, 3, 'and only it')
   const prune = await roost(['hub', 'prune', '--config', join(hubRoot, 'hub.yaml')])

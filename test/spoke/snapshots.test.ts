@@ -10,17 +10,29 @@ import { SNAPSHOT } from '../../lib/layout.js'
 import { changeTree, replay } from './chain-fixture.js'
 
 type S = 'pending' | 'accepted' | 'rejected'
+const NOW = new Date('2026-12-01T00:00:00Z')
 const g = (day: number, kind: string, state: S = 'accepted', hasSnapshot = true) => ({ generation: `202611${String(day).padStart(2, '0')}T030000Z-${kind}`, kind, state, hasSnapshot })
 
 t.test('snapshot pruning keeps what the next diff or incr builds on (golden)', async t => {
   const gens = [g(1, 'full'), g(2, 'incr'), g(3, 'incr', 'accepted', false), g(8, 'full'), g(9, 'incr'), g(10, 'diff'), g(11, 'incr', 'rejected'), g(12, 'incr', 'pending')]
-  const plan = planSnapshotPrune(gens)
+  const plan = planSnapshotPrune(gens, NOW)
   t.matchSnapshot(plan, 'plan')
   t.same(plan.keep.map(k => k.generation).sort(), [g(8, 'full'), g(10, 'diff'), g(12, 'incr')].map(x => x.generation), 'the newest full, the newest accepted, the pending one')
   t.same(plan.delete.map(d => d.generation).sort(), [g(1, 'full'), g(2, 'incr'), g(9, 'incr'), g(11, 'incr')].map(x => x.generation))
-  const rejectedFull = planSnapshotPrune([g(1, 'full'), g(2, 'incr'), g(3, 'full', 'rejected')])
+  const rejectedFull = planSnapshotPrune([g(1, 'full'), g(2, 'incr'), g(3, 'full', 'rejected')], NOW)
   t.same(rejectedFull.keep.map(k => k.generation), [g(2, 'incr').generation, g(1, 'full').generation], 'a rejected full does not retire the chain before it')
-  t.same(planSnapshotPrune([]), { keep: [], delete: [] })
+  t.same(planSnapshotPrune([], NOW), { keep: [], delete: [] })
+})
+
+t.test('snapshot pruning after the clock was set back: the chain made since is kept, the future-dated one too', async t => {
+  // a full and an incr dated 2036 (the clock ran ahead), then the clock set right: full 1, incr 2
+  const ahead = (d: number, kind: string) => ({ generation: `203611${String(d).padStart(2, '0')}T030000Z-${kind}`, kind, state: 'accepted' as S, hasSnapshot: true })
+  const plan = planSnapshotPrune([ahead(1, 'full'), ahead(2, 'incr'), g(1, 'full'), g(2, 'incr')], NOW)
+  t.same(plan.keep.map(k => k.generation), [g(2, 'incr').generation, g(1, 'full').generation, ahead(2, 'incr').generation, ahead(1, 'full').generation], "today's full and incr are what the next run builds on; the future-dated ones are kept for a clock set wrong")
+  t.same(plan.delete, [], 'nothing deleted: before this, the full made today was dropped as older than the 2036 full, and every run made a full')
+  t.match(plan.keep.find(k => k.generation === ahead(1, 'full').generation)?.reason, /ahead of this host's clock/)
+  const later = planSnapshotPrune([ahead(1, 'full'), ahead(2, 'incr'), g(1, 'full'), g(2, 'incr')], new Date('2037-01-01T00:00:00Z'))
+  t.same(later.delete.map(d => d.generation).sort(), [g(1, 'full').generation, g(2, 'incr').generation], 'once the clock passes them, the usual rules')
 })
 
 t.test('full then incr with tar snapshots: the incr holds only the changes, and the replay equals the source', async t => {
