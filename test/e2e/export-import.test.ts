@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { dumpYaml } from '../../lib/config/load.js'
 import { readPublicKeyArg } from '../../lib/sign.js'
-import { ROOST, roost, startHub } from '../helpers/roost.js'
+import { ROOST, roost, startHub, NODE_SH } from '../helpers/roost.js'
 import { makeChainStore } from '../lib/export/make-chain.js'
 import { pack, replaceMember, unpack, zstd } from '../lib/export/kit.js'
 
@@ -54,7 +54,7 @@ t.test('a chain exported from a store folder, imported into a fresh hub, restore
   t.match(text.stdout, new RegExp(`${F}  already in the store \\(skipped\\)`), 'a second import skips every held link')
   // on a terminal (a real pty made by util-linux script): the ingest of each link shows its progress
   const ptyHub = await freshHub('hub-pty')
-  const tty = spawnSync('script', ['-qec', `${process.execPath} ${ROOST} hub import ${file} --config ${ptyHub.config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 60_000 })
+  const tty = spawnSync('script', ['-qec', `${NODE_SH} ${ROOST} hub import ${file} --config ${ptyHub.config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 60_000 })
   t.equal(tty.status, 0, 'hub import on a terminal', { stdout: tty.stdout })
   t.match(tty.stdout, new RegExp(`ingest: [^ ]*${I2}[^ ]* [\\d.]+ \\w*B of [\\d.]+ \\w*B \\(100%\\)`), 'the ingest shows bytes read of the upload')
 

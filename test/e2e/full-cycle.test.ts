@@ -11,7 +11,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { execa } from 'execa'
-import { REPO, roost } from '../helpers/roost.js'
+import { REPO, roost, NODE } from '../helpers/roost.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { openTree } from '../../lib/formats/tree.js'
 import { parseManifest, verifyManifest } from '../../lib/formats/manifest.js'
@@ -21,7 +21,7 @@ const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () 
 
 t.test('hub, two spokes, an incr, a mirror, and bit-exact restores from the hub (through the chain) and from the mirror', async t => {
   const dir = join(t.testdir(), 'demo')
-  const r = await execa(process.execPath, [join(REPO, 'dist', 'scripts', 'demo.js'), '--dir', dir], { reject: false, timeout: 240_000 })
+  const r = await execa(NODE[0], [...NODE.slice(1), join(REPO, 'dist', 'scripts', 'demo.js'), '--dir', dir], { reject: false, timeout: 240_000 })
   t.equal(r.exitCode, 0, 'the demo exits 0', { output: r.exitCode === 0 ? '' : `${r.stdout}\n${r.stderr}`.slice(-4000) })
   t.match(r.stdout, /the wiki restored from the hub is bit-exact/)
   t.match(r.stdout, /the incr \S+-incr restored through its chain equals the changed wiki/)

@@ -13,9 +13,8 @@ import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { execa } from 'execa'
 import * as yaml from 'js-yaml'
-import { ROOST, waitFor } from '../helpers/roost.js'
+import { ROOST, waitFor, spawnRoost } from '../helpers/roost.js'
 import { startS3rver, type RunningS3 } from '../helpers/s3rver.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
@@ -210,7 +209,7 @@ t.test('mirrors into buckets (s3rver and a local rclone remote) through rclone',
     t.ok(openTree({ bytes: await fs.readFile(treeFile), signature: await fs.readFile(`${treeFile}.sig`, 'utf8') }, indexKey).services.wiki?.generations[G3] === undefined, 'nothing new is published')
     await mloc.edit(v => (v.limits = { bandwidth: '6M' }))
     const landing = join(bucket, 'wiki', G3, 'data.tar.zst')
-    const child = execa(process.execPath, [ROOST, 'mirror', 'sync', '--config', mloc.config], { reject: false, detached: true, env: { ROOST_LOG_LEVEL: 'warn' } })
+    const child = spawnRoost(['mirror', 'sync', '--config', mloc.config], { reject: false, detached: true, env: { ROOST_LOG_LEVEL: 'warn' } })
     let exited = false
     void child.then(() => (exited = true))
     await waitFor(async () => exited || ((await fs.stat(landing).catch(() => undefined))?.size ?? 0) > 0, 30_000, 'the upload to start')

@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { execa, type ResultPromise } from 'execa'
-import { bytesUnder, ROOST, startHub, waitFor } from '../helpers/roost.js'
+import { bytesUnder, ROOST, startHub, waitFor, spawnRoost } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
 import { loadHubConfig } from '../../lib/config/hub.js'
@@ -37,7 +37,7 @@ interface Daemon {
 
 function daemon(args: string[]): Daemon {
   let logs = ''
-  const child = execa(process.execPath, [ROOST, ...args], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'debug' } })
+  const child = spawnRoost(args, { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'debug' } })
   child.stderr?.on('data', (d: Buffer) => (logs += d.toString()))
   child.stdout?.on('data', (d: Buffer) => (logs += d.toString()))
   return {

@@ -8,8 +8,7 @@ import t from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { execa } from 'execa'
-import { bytesUnder, ROOST } from '../helpers/roost.js'
+import { bytesUnder, ROOST, spawnRoost } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
 import { openTree, type SignedTree } from '../../lib/formats/tree.js'
@@ -96,7 +95,7 @@ t.test('mirror init, sync, verify, repair, forged index, killed sync', async t =
   await fh.close()
   await deliver(w, 'wiki', G2, big)
   const staged = join(root, 'staging', 'wiki', G2)
-  const child = execa(process.execPath, [ROOST, 'mirror', 'sync', '--config', config], { reject: false, detached: true, env: { ROOST_LOG_LEVEL: 'warn' } })
+  const child = spawnRoost(['mirror', 'sync', '--config', config], { reject: false, detached: true, env: { ROOST_LOG_LEVEL: 'warn' } })
   let done = false
   void child.then(() => (done = true))
   const deadline = Date.now() + 30_000

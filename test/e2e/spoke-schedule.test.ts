@@ -5,13 +5,12 @@
  * SIGTERM waits for the running cycle and exits 0, a bad or missing `schedule` exits 2.
  */
 import t from 'tap'
-import { execa } from 'execa'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { pino } from 'pino'
 import { RoostError } from '../../lib/errors.js'
 import { checkSchedule, decideTick, startScheduler } from '../../spoke/schedule.js'
-import { ROOST, roost, startHub, waitFor } from '../helpers/roost.js'
+import { ROOST, roost, startHub, waitFor, spawnRoost } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 
 type Line = Record<string, unknown> & { msg: string; level: number; time: number }
@@ -133,7 +132,7 @@ t.test('spoke schedule against a real hub: cycles every 2 s, never overlapping; 
   await fs.mkdir(join(spokeDir, 'state'), { recursive: true })
   await fs.writeFile(join(spokeDir, 'state', 'lock'), `${process.pid}\n`)
   let logs = ''
-  const child = execa(process.execPath, [ROOST, 'spoke', 'schedule', '--config', config, '--json'], { reject: false, env: { ROOST_LOG_LEVEL: 'info' }, stdin: 'ignore', forceKillAfterDelay: false }) // execa would SIGKILL 5 s after our SIGTERM; the cycle it waits for may take longer
+  const child = spawnRoost(['spoke', 'schedule', '--config', config, '--json'], { reject: false, env: { ROOST_LOG_LEVEL: 'info' }, stdin: 'ignore', forceKillAfterDelay: false }) // execa would SIGKILL 5 s after our SIGTERM; the cycle it waits for may take longer
   t.teardown(() => void child.kill('SIGKILL'))
   child.stderr?.on('data', (d: Buffer) => void (logs += d.toString()))
   const lines = (): Line[] => logs.split('\n').flatMap(l => (l.startsWith('{') ? [JSON.parse(l) as Line] : []))

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import { ROOST, roost, startHub, type RunningHub } from '../helpers/roost.js'
+import { ROOST, roost, startHub, type RunningHub, NODE_SH } from '../helpers/roost.js'
 import { makeServiceTree, mutateTree } from '../helpers/fixtures.js'
 import { GENERATION_RE } from '../../lib/formats/names.js'
 
@@ -104,7 +104,7 @@ t.test('spoke init, run, delta run, resume and list against a running hub', asyn
 
   // on a terminal (a real pty made by util-linux script): the archive and upload progress lines are drawn and ended
   await fs.writeFile(join(data, 'data', 'pty.txt'), 'a change for the run on a terminal\n')
-  const tty = spawnSync('script', ['-qec', `${process.execPath} ${ROOST} spoke run --config ${config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 60_000 })
+  const tty = spawnSync('script', ['-qec', `${NODE_SH} ${ROOST} spoke run --config ${config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 60_000 })
   t.equal(tty.status, 0, 'spoke run on a terminal', { stdout: tty.stdout })
   t.match(tty.stdout, /archive: /, 'the archive step shows its progress')
   t.match(tty.stdout, /upload: data\.tar [\d.]+ \w*B of [\d.]+ \w*B \(\d+%\)/, 'the upload shows bytes through rsync of the archive size')

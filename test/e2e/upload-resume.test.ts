@@ -7,9 +7,8 @@ import t from 'tap'
 import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { execa } from 'execa'
 import * as yaml from 'js-yaml'
-import { roost, startHub, waitFor, ROOST } from '../helpers/roost.js'
+import { roost, startHub, waitFor, ROOST, spawnRoost } from '../helpers/roost.js'
 
 const SVC = 'mail'
 const SIZE = 48 * 1024 * 1024
@@ -40,7 +39,7 @@ t.test('a cut upload is never accepted, and the next run resumes it', async t =>
   await fs.writeFile(config, yaml.dump(slow), { mode: 0o600 })
 
   const incoming = join(hubRoot, 'accounts', SVC, 'incoming')
-  const child = execa(process.execPath, [ROOST, 'spoke', 'run', '--config', config], { detached: true, reject: false, env: { ROOST_LOG_LEVEL: 'warn' } })
+  const child = spawnRoost(['spoke', 'run', '--config', config], { detached: true, reject: false, env: { ROOST_LOG_LEVEL: 'warn' } })
   // wait until a good part of the tar has reached the hub, then kill the spoke's whole group
   const gen = await waitFor(async () => {
     for (const g of await fs.readdir(incoming).catch(() => [] as string[])) {

@@ -10,7 +10,7 @@ import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { roost, ROOST } from '../helpers/roost.js'
+import { roost, ROOST, NODE_SH } from '../helpers/roost.js'
 import { makeChainStore } from '../lib/export/make-chain.js'
 import { ageKeygen } from '../hub/ingest/kit.js'
 import { makeKey, publishStore } from '../lib/stores/make-store.js'
@@ -96,7 +96,7 @@ t.test('the by-hand restore on the disc works as written, with one disc lost', a
   for (const v of set.volumes) if (v.label !== lost) await fs.copyFile(v.path, join(images, `${v.label}.iso`))
   const withRoost = lines
     .filter(l => l.includes('INDEX_KEY.pub') || l.startsWith('ssh-keygen') || l.startsWith('roost '))
-    .map(l => fill(l.replace('/dev/sr0', set.volumes[0].path).replace(/^roost /, `${process.execPath} ${ROOST} `).replaceAll('SERVICE', 'wiki').replaceAll('/media/roost-discs', images)).replaceAll(join(work, 'target'), join(work, 'target-roost')))
+    .map(l => fill(l.replace('/dev/sr0', set.volumes[0].path).replace(/^roost /, `${NODE_SH} ${ROOST} `).replaceAll('SERVICE', 'wiki').replaceAll('/media/roost-discs', images)).replaceAll(join(work, 'target'), join(work, 'target-roost')))
   t.equal(withRoost.length, 3)
   const wr = runLines(withRoost, work)
   t.same(wr.codes, [0, 0, 0], wr.output.slice(-2000))

@@ -8,7 +8,7 @@ import t from 'tap'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { promises as fs, openSync, writeSync, closeSync, fstatSync } from 'node:fs'
 import { join } from 'node:path'
-import { roost, ROOST, waitFor } from '../helpers/roost.js'
+import { roost, ROOST, waitFor, NODE, NODE_SH } from '../helpers/roost.js'
 import { makeVolumesWorld, isoFiles } from './volumes-world.js'
 import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { openCatalog } from '../../lib/formats/catalog.js'
@@ -170,7 +170,7 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
   t.test('a volumes run killed with SIGKILL leaves nothing recorded; the next run clears its remains and makes the set', async t => {
     const out = join(w.dir, 'discs-killed')
     const recorded = await fs.readdir(join(w.root, 'state', 'sets'))
-    const child = spawn(process.execPath, [ROOST, 'mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config], { detached: true, stdio: 'ignore' })
+    const child = spawn(NODE[0], [...NODE.slice(1), ROOST, 'mirror', 'volumes', '--media', String(MEDIA_BYTES), '--out', out, '--config', w.config], { detached: true, stdio: 'ignore' })
     const exited = new Promise(r => child.on('exit', r))
     // wait until it is writing images, then kill it and everything it started
     const writing = await waitFor(async () => {
@@ -209,7 +209,7 @@ t.test('a tree across tiny volumes restores from the images alone, through damag
     t.ok(j.parity.redundancyPercent >= 10, 'but carries 10% parity against damage')
     t.notMatch(one.stderr, /\x1b\[K|staging/, 'no progress drawn when stderr is not a terminal')
     // on a terminal (a real pty made by util-linux script): the progress line is drawn and ended
-    const tty = spawnSync('script', ['-qec', `${process.execPath} ${ROOST} mirror volumes --media cd --out ${join(w.dir, 'cd-tty')} --config ${w.config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 120_000 })
+    const tty = spawnSync('script', ['-qec', `${NODE_SH} ${ROOST} mirror volumes --media cd --out ${join(w.dir, 'cd-tty')} --config ${w.config}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ROOST_LOG_LEVEL: 'warn' }, timeout: 120_000 })
     t.equal(tty.status, 0, tty.stdout.slice(-500))
     t.match(tty.stdout, /\r\x1b\[Kvolumes: \d{4}W\d{2}[B-Z]?: staging [\d.]+ \w+ of [\d.]+ \w+ \(100%\)/, 'staging progress')
     t.match(tty.stdout, /volumes: \d{4}W\d{2}[B-Z]?: image 1 of 1 \(100%\)/, 'image progress')

@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { execa } from 'execa'
-import { bytesUnder, ROOST, roost, startHub, waitFor, type RunningHub } from '../helpers/roost.js'
+import { bytesUnder, ROOST, roost, startHub, waitFor, type RunningHub, NODE } from '../helpers/roost.js'
 import { makeServiceTree } from '../helpers/fixtures.js'
 import { generationId } from '../../lib/formats/names.js'
 import { makeKey } from '../lib/stores/make-store.js'
@@ -39,7 +39,7 @@ const ip = (...args: string[]): string => execFileSync('ip', args, { stdio: ['ig
 const inMirror = (...argv: string[]): string[] => ['ip', 'netns', 'exec', NS_MIRROR, ...argv]
 /** Runs a roost command on the mirror's host. */
 const mirrorRoost = (args: string[], timeout = 120_000) =>
-  execa('ip', ['netns', 'exec', NS_MIRROR, process.execPath, ROOST, ...args], { reject: false, timeout, env: { ROOST_LOG_LEVEL: 'warn' } })
+  execa('ip', ['netns', 'exec', NS_MIRROR, ...NODE, ROOST, ...args], { reject: false, timeout, env: { ROOST_LOG_LEVEL: 'warn' } })
 
 function makeNetwork(): void {
   ip('netns', 'add', NS_HUB)
@@ -141,7 +141,7 @@ t.test('the network cut between the hub and a mirror', { skip: root ? false : 'n
   })
 
   await t.test('mirror watch survives the cut: what was published meanwhile arrives once the link is back', async t => {
-    const watch = execa('ip', ['netns', 'exec', NS_MIRROR, process.execPath, ROOST, 'mirror', 'watch', '--config', config], { reject: false, env: { ROOST_LOG_LEVEL: 'info' } })
+    const watch = execa('ip', ['netns', 'exec', NS_MIRROR, ...NODE, ROOST, 'mirror', 'watch', '--config', config], { reject: false, env: { ROOST_LOG_LEVEL: 'info' } })
     children.push(watch)
     let exited = false
     void watch.then(() => (exited = true))
