@@ -10,6 +10,7 @@
  * waits for a running one to reach a point where it can stop. With `http` in hub.yaml it also
  * serves the status page and /metrics (hub/http.ts); listen.json then names that port too.
  */
+import { stopSignal } from '../lib/signals.js'
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { HubConfig } from '../lib/config/hub.js'
@@ -62,25 +63,9 @@ function execPolicy(source: ConfigSource, log: Logger): (user: string, command: 
   }
 }
 
-function signals(): { promise: Promise<string>; dispose(): void } {
-  let dispose = (): void => {}
-  const promise = new Promise<string>(res => {
-    const on = (sig: string) => () => res(sig)
-    const term = on('SIGTERM')
-    const int = on('SIGINT')
-    process.once('SIGTERM', term)
-    process.once('SIGINT', int)
-    dispose = () => {
-      process.off('SIGTERM', term)
-      process.off('SIGINT', int)
-    }
-  })
-  return { promise, dispose }
-}
-
 /** Runs the hub until asked to stop. Throws CONFIG_* / KEY_* before it listens when set up wrong. */
 export async function serveHub(o: ServeOptions): Promise<{ host: string; port: number }> {
-  const sig = signals()
+  const sig = stopSignal()
   try {
     const source = await createConfigSource(o.configFile, o.log)
     const { config, paths } = source.get()

@@ -6,6 +6,7 @@
  * mirror.yaml is re-read when it changes, so a mirror added meanwhile can log in at once.
  * Writes state/listen.json once listening; stops on SIGTERM/SIGINT.
  */
+import { stopSignal } from '../lib/signals.js'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../lib/log.js'
@@ -40,13 +41,6 @@ function configSource(file: string, first: { config: MirrorConfig; paths: Mirror
     }
     return current
   }
-}
-
-function signals(): Promise<string> {
-  return new Promise(res => {
-    process.once('SIGTERM', () => res('SIGTERM'))
-    process.once('SIGINT', () => res('SIGINT'))
-  })
 }
 
 /** Serves until asked to stop. Throws CONFIG_INVALID when mirror.yaml has no `serve`. */
@@ -87,7 +81,7 @@ export async function serveMirror(o: MirrorServeOptions): Promise<{ host: string
   try {
     await writeFileAtomic(listenFile, JSON.stringify({ host: serve.listen.host, port, pid: process.pid }) + '\n', 0o644)
     o.log.info({ host: serve.listen.host, port, mirrors: Object.keys(config.mirrors) }, 'mirror serving')
-    const why = await Promise.race([o.stop ?? new Promise(() => {}), signals()])
+    const why = await Promise.race([o.stop ?? new Promise(() => {}), stopSignal().promise])
     o.log.info({ why }, 'mirror serve stopping')
   } finally {
     await door.close()

@@ -9,6 +9,7 @@
  * delivered a line). The first line after each (re)connect is compared too, so a publish
  * missed while cut is caught at once; and a sync runs every `everyMs` regardless. Stops on SIGTERM/SIGINT after the running sync.
  */
+import { stopSignal } from '../lib/signals.js'
 import { createInterface } from 'node:readline'
 import type { Logger } from '../lib/log.js'
 import type { MirrorConfig, MirrorPaths } from '../lib/config/mirror.js'
@@ -42,13 +43,6 @@ export function parseWatchLine(line: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-function signals(): Promise<string> {
-  return new Promise(res => {
-    process.once('SIGTERM', () => res('SIGTERM'))
-    process.once('SIGINT', () => res('SIGINT'))
-  })
-}
-
 const sleep = (ms: number, stop: Promise<unknown>): Promise<unknown> => {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([new Promise(res => (timer = setTimeout(res, ms))), stop]).finally(() => clearTimeout(timer))
@@ -56,7 +50,7 @@ const sleep = (ms: number, stop: Promise<unknown>): Promise<unknown> => {
 
 /** Runs until asked to stop. Returns how many syncs ran. */
 export async function watchMirror(config: MirrorConfig, paths: MirrorPaths, log: Logger, now: () => Date, o: WatchOptions = {}): Promise<{ syncs: number; connections: number }> {
-  const stop = Promise.race([o.stop ?? new Promise(() => {}), signals()]).then(why => {
+  const stop = Promise.race([o.stop ?? new Promise(() => {}), stopSignal().promise]).then(why => {
     stopped = true
     log.info({ why }, 'mirror watch stopping')
   })

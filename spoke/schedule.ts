@@ -8,6 +8,7 @@
  * and returns a summary. A failed cycle is logged and the scheduler goes on; a cycle refused
  * because another run (a cron `spoke run`) holds the lock is logged the same way.
  */
+import { stopSignal } from '../lib/signals.js'
 import cron, { type Logger as CronLogger } from 'node-cron'
 import { basename } from 'node:path'
 import type { Logger } from '../lib/log.js'
@@ -136,22 +137,6 @@ export function startScheduler<T>(o: SchedulerOptions<T>): Scheduler {
       await running?.done
     },
   }
-}
-
-/** Resolves with the name of the first SIGTERM or SIGINT; a second one takes the default action. */
-export function stopSignal(): { promise: Promise<string>; dispose(): void } {
-  let dispose = (): void => {}
-  const promise = new Promise<string>(res => {
-    const term = (): void => res('SIGTERM')
-    const int = (): void => res('SIGINT')
-    process.once('SIGTERM', term)
-    process.once('SIGINT', int)
-    dispose = () => {
-      process.off('SIGTERM', term)
-      process.off('SIGINT', int)
-    }
-  })
-  return { promise, dispose }
 }
 
 export interface ScheduleSpokeOptions {
