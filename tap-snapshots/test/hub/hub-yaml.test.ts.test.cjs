@@ -7,6 +7,9 @@
 'use strict'
 exports[`test/hub/hub-yaml.test.ts > TAP > writing the loaded config back gives the same config (durations are not read as seconds) > hub.yaml values 1`] = `
 Object {
+  "ingest": Object {
+    "parallel": 2,
+  },
   "keys": Object {
     "host": "keys/host_ed25519",
     "index": "keys/index_ed25519",
