@@ -22,6 +22,8 @@ export interface LoadOptions {
   /** Size of the slow spoke's random file and its upload limit (rsync --bwlimit, e.g. 2M). */
   slowMib: number
   bwlimit: string
+  /** hub.yaml `ingest.parallel` (the hub's default when absent). */
+  parallel?: number
   /** Told of each stage. */
   say?: (line: string) => void
 }
@@ -88,6 +90,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const names = [...Array.from({ length: o.spokes }, (_, i) => `s${String(i + 1).padStart(3, '0')}`), 'slow']
   const t0 = performance.now()
   await must(['hub', 'init', hubRoot, '--port', '0'])
+  if (o.parallel !== undefined) await fs.appendFile(config, `ingest: { parallel: ${o.parallel} }\n`)
   // each spoke: its source, `roost spoke init`, its key registered
   await pool(names, 4, async name => {
     const src = join(o.base, 'src', name)

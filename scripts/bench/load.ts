@@ -5,7 +5,7 @@
  * slow spoke was still uploading when the burst finished. Asserts nothing; not part of the
  * test suite (test/faults/load.test.ts runs a few spokes and asserts).
  *
- *   node dist/scripts/bench/load.js [--spokes 50] [--kib 64] [--slow-mib 24] [--bwlimit 2M] [--dir DIR]
+ *   node dist/scripts/bench/load.js [--spokes 50] [--kib 64] [--slow-mib 24] [--bwlimit 2M] [--parallel N] [--dir DIR]
  */
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -23,13 +23,15 @@ const slowMib = Number(arg('--slow-mib', '24'))
 const bwlimit = arg('--bwlimit', '2M')
 const base = arg('--dir', '') || (await fs.mkdtemp(join(tmpdir(), 'roost-load-')))
 try {
-  const r = await runLoad({ roost: join(REPO, 'dist', 'roost.js'), base, spokes, kib: Number(arg('--kib', '64')), slowMib, bwlimit, say })
+  const parallel = arg('--parallel', '')
+  const r = await runLoad({ roost: join(REPO, 'dist', 'roost.js'), base, spokes, kib: Number(arg('--kib', '64')), slowMib, bwlimit, say, ...(parallel ? { parallel: Number(parallel) } : {}) })
   const failed = r.runs.filter(x => x.exitCode !== 0)
   for (const f of failed.slice(0, 5)) say(`${f.name} exited ${f.exitCode}: ${f.stderr.trim().split('\n').slice(-2).join(' | ')}`)
   const accepted = Object.values(r.stored).filter(g => g.length === 1).length
   const perRun = r.runs.map(x => x.ms).sort((a, b) => a - b)
   const summary = {
     spokes,
+    ingestParallel: parallel ? Number(parallel) : 'default (2)',
     burstWallMs: r.burstWallMs,
     runMsMedian: perRun[Math.floor(perRun.length / 2)],
     runMsMax: perRun[perRun.length - 1],
