@@ -15,10 +15,11 @@
  */
 import { execa, type ResultPromise } from 'execa'
 import { promises as fs } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { makeServiceTree } from './fixtures.js'
+import { leakedIn, secretsUnder } from './secrets.js'
 import { compareTrees } from '../lib/fsx/compare-trees.js'
 import { dumpYaml } from '../lib/config/load.js'
 import * as jsYaml from 'js-yaml'
@@ -41,10 +42,16 @@ function show(args: string[]): void {
   process.stdout.write(`   $ roost ${args.map(a => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' ')}\n`)
 }
 
+/** Every log line the demo's roost commands and daemons wrote (kept in <dir>/logs/roost.log and checked for secrets at the end). */
+const allLogs: string[] = []
+/** ROOST_LOG_LEVEL, when set, is the level of every roost the demo runs (the full-cycle test runs it at debug). */
+const level = (dflt: string): string => process.env.ROOST_LOG_LEVEL || dflt
+
 /** Runs `roost ARGS`, echoing the command and its output; throws when it fails. */
 async function roost(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
   show(args)
-  const r = await execa(process.execPath, [ROOST, ...args], { reject: false, env: { ROOST_LOG_LEVEL: 'warn' } })
+  const r = await execa(process.execPath, [ROOST, ...args], { reject: false, env: { ROOST_LOG_LEVEL: level('warn') } })
+  allLogs.push(String(r.stderr))
   const out = String(r.stdout).trimEnd()
   if (out && !opts.quiet) process.stdout.write(out.split('\n').map(l => `     ${l}`).join('\n') + '\n')
   if (r.exitCode !== 0) {
@@ -67,9 +74,12 @@ async function waitForFile(path: string, ms: number, hub: { exited: boolean; log
 
 /** Starts a long-running roost command (mirror serve, mirror watch), collecting its log. */
 function daemon(args: string[], log: { exited: boolean; logs: string }): ResultPromise {
-  const child = execa(process.execPath, [ROOST, ...args], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'info' } })
+  const child = execa(process.execPath, [ROOST, ...args], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: level('info') } })
   child.stderr?.on('data', (d: Buffer) => (log.logs += d.toString()))
-  void child.then(() => (log.exited = true))
+  void child.then(() => {
+    log.exited = true
+    allLogs.push(log.logs)
+  })
   return child
 }
 
@@ -174,9 +184,7 @@ async function main(): Promise<void> {
   step('Hub: make its root and keys, then start it on 127.0.0.1 (port chosen by the system)')
   await roost(['hub', 'init', p('hub'), '--port', '0'])
   const hubLog = { exited: false, logs: '' }
-  const hub: ResultPromise = execa(process.execPath, [ROOST, 'hub', 'serve', '--config', p('hub', 'hub.yaml')], { reject: false, stdin: 'ignore', env: { ROOST_LOG_LEVEL: 'info' } })
-  hub.stderr?.on('data', (d: Buffer) => (hubLog.logs += d.toString()))
-  void hub.then(() => (hubLog.exited = true))
+  const hub = daemon(['hub', 'serve', '--config', p('hub', 'hub.yaml')], hubLog)
   const daemons: ResultPromise[] = []
   try {
     const { port } = JSON.parse(await waitForFile(p('hub', 'state', 'listen.json'), 30_000, hubLog)) as { port: number }
@@ -283,6 +291,15 @@ async function main(): Promise<void> {
       await d
     }
   }
+
+  step('No secret in any log: no piece of any private key or age identity made here is in a line any roost command or daemon logged')
+  await fs.mkdir(p('logs'), { recursive: true, mode: 0o700 })
+  const logText = allLogs.join('')
+  await fs.writeFile(p('logs', 'roost.log'), logText, { mode: 0o600 })
+  const secrets = await secretsUnder(base, new Set([p('logs')]))
+  const leaks = leakedIn(logText, secrets)
+  if (leaks.length) throw new Error(`a secret from ${leaks.join(', ')} is in the logs (${p('logs', 'roost.log')})`)
+  process.stdout.write(green(`   ✓ ${secrets.length} secrets (${secrets.map(s => relative(base, s.file)).join(', ')}) are in none of ${logText.split('\n').filter(Boolean).length} log lines (${p('logs', 'roost.log')})\n`))
   process.stdout.write(`\n${green(bold('All steps passed.'))} ${keep ? `Everything is left in ${base}` : ''}\n`)
   if (!keep) await fs.rm(base, { recursive: true, force: true })
 }

@@ -16,12 +16,13 @@ import { compareTrees } from '../../lib/fsx/compare-trees.js'
 import { openTree } from '../../lib/formats/tree.js'
 import { parseManifest, verifyManifest } from '../../lib/formats/manifest.js'
 import { readPublicKeyArg } from '../../lib/sign.js'
+import { leakedIn, secretsUnder } from '../../scripts/secrets.js'
 
 const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false)
 
 t.test('hub, two spokes, an incr, a mirror, and bit-exact restores from the hub (through the chain) and from the mirror', async t => {
   const dir = join(t.testdir(), 'demo')
-  const r = await execa(NODE[0], [...NODE.slice(1), join(REPO, 'dist', 'scripts', 'demo.js'), '--dir', dir], { reject: false, timeout: 240_000 })
+  const r = await execa(NODE[0], [...NODE.slice(1), join(REPO, 'dist', 'scripts', 'demo.js'), '--dir', dir], { reject: false, timeout: 240_000, env: { ROOST_LOG_LEVEL: 'debug' } })
   t.equal(r.exitCode, 0, 'the demo exits 0', { output: r.exitCode === 0 ? '' : `${r.stdout}\n${r.stderr}`.slice(-4000) })
   t.match(r.stdout, /the wiki restored from the hub is bit-exact/)
   t.match(r.stdout, /the incr \S+-incr restored through its chain equals the changed wiki/)
@@ -81,4 +82,20 @@ t.test('hub, two spokes, an incr, a mirror, and bit-exact restores from the hub 
   t.equal(await sql(back, '.dump'), await sql(live, '.dump'), 'and holds every row of the live one')
   t.equal(await sql(back, "SELECT body FROM pages WHERE id = 7"), 'edited after the full', 'including the edit made after the full (it came through the incr)')
   t.match(r.stdout, /restore hook 'put the wiki database back': ok/, 'the demo shows the restore hook ran')
+
+  // no secret in any log: every roost the demo ran logged at debug into logs/roost.log
+  const logText = await fs.readFile(join(dir, 'logs', 'roost.log'), 'utf8')
+  const debugLines = logText.split('\n').filter(l => l.startsWith('{"level":20')).length
+  t.ok(debugLines > 50, `the demo's log holds its commands' and daemons' debug lines (${debugLines})`)
+  const keyFiles = [
+    ...['host_ed25519', 'index_ed25519'].map(k => join(dir, 'hub', 'keys', k)),
+    ...['wiki', 'forum'].map(s => join(dir, `spoke-${s}`, 'keys', 'spoke_ed25519')),
+    join(dir, 'mirror', 'keys', 'mirror_ed25519'),
+    join(dir, 'offline', 'forum-identity.txt'),
+  ]
+  const secrets = await secretsUnder(dir, new Set([join(dir, 'logs')]))
+  t.same(keyFiles.filter(f => !secrets.some(s => s.file === f)), [], 'the scan knows every private key and the age identity')
+  t.same(leakedIn(logText + r.stdout + r.stderr, secrets), [], 'no piece of any of them is in the logs or the demo\'s output')
+  const planted = logText + `{"level":20,"msg":"oops","key":"${secrets[0]!.pieces[1]}"}\n`
+  t.same(leakedIn(planted, secrets), [secrets[0]!.file], 'a line carrying a piece of a key would be found')
 })
