@@ -145,7 +145,7 @@ t.test('spoke schedule against a real hub: cycles every 2 s, never overlapping; 
   await waitFor(() => lines().some(l => l.msg === 'lock taken' && l.time > lastDone), 10_000, 'the next cycle to start')
   child.kill('SIGTERM')
   const r = await child
-  t.equal(r.exitCode, 0, 'exit 0 on SIGTERM', { logs: logs.slice(-3000) })
+  t.equal(r.exitCode, 0, 'exit 0 on SIGTERM', { logs: logs.slice(-3000), signal: r.signal, stdout: String(r.stdout) })
   t.match(lines().find(l => l.msg === 'scheduler stopping'), { stoppedBy: 'SIGTERM', waiting: true }, 'SIGTERM came while a cycle ran')
 
   const summary = JSON.parse(String(r.stdout)) as { stoppedBy: string; done: number; failed: number; locked: number; skipped: number }
