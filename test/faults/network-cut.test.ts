@@ -42,6 +42,13 @@ const mirrorRoost = (args: string[], timeout = 120_000) =>
   execa('ip', ['netns', 'exec', NS_MIRROR, ...NODE, ROOST, ...args], { reject: false, timeout, env: { ROOST_LOG_LEVEL: 'warn' } })
 
 function makeNetwork(): void {
+  for (const ns of [NS_HUB, NS_MIRROR]) {
+    try {
+      ip('netns', 'del', ns) // a leftover of a killed run with the same pid
+    } catch {
+      /* none */
+    }
+  }
   ip('netns', 'add', NS_HUB)
   ip('netns', 'add', NS_MIRROR)
   ip('link', 'add', VETH_HUB, 'netns', NS_HUB, 'type', 'veth', 'peer', 'name', VETH_MIRROR, 'netns', NS_MIRROR)
