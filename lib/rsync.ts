@@ -76,7 +76,8 @@ const RSYNC_EXIT: Record<number, string> = {
 export function rsyncFailure(code: number, stderr: string, remote = 'the other end'): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) return `${remote}'s host key is not the pinned one (host key verification failed)`
   if (/Permission denied \(publickey/.test(stderr)) return `${remote} refused our key (permission denied)`
-  if (/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|port \d+: Connection timed out|Connection timed out during banner/.test(stderr)) return `could not reach ${remote} (${/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Connection timed out/.exec(stderr)![0]})`
+  const unreachable = /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|port \d+: Connection timed out|Connection timed out during banner/.exec(stderr)
+  if (unreachable) return `could not reach ${remote} (${unreachable[0].replace(/^port \d+: | during banner$/g, '')})`
   if ((code === 12 || code === 10 || code === 255 || code === 30) && /connection unexpectedly closed|Broken pipe|Connection reset|Timeout, server|closed by remote host|timeout in data send\/receive|io timeout/i.test(stderr)) {
     return `the connection to ${remote} was lost mid-transfer (rsync exited ${code}: a cut link, or ${remote} stopped)`
   }

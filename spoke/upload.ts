@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { pushArgs, pullArgs, listArgs, runRsync, type TransferOptions } from '../lib/rsync.js'
-import { knownHostsLine, type SshTarget, endpointTarget } from '../lib/ssh-client.js'
+import { knownHostsLine, endpointTarget, type SshTarget } from '../lib/ssh-client.js'
 import { progress } from '../lib/progress.js'
 import { RoostError } from '../lib/errors.js'
 import { ensureDir, writeFileAtomic } from '../lib/fsx/atomic.js'

@@ -2,9 +2,9 @@
  * The ingest daemon: chokidar (its one home) watches accounts/ for
  * `<svc>/incoming/<generation>/manifest.json` and feeds a queue that ingests up to
  * `ingest.parallel` arrivals at once (one service's in order, one at a time; each commit
- * takes the store lock, so only the streaming passes overlap). On start (and every few seconds as a safety net) every incoming is scanned, so
- * whatever arrived while the hub was down, or in a service added to hub.yaml later, is
- * ingested. One failing ingest is logged; the daemon goes on.
+ * takes the store lock, so only the streaming passes overlap). On start (and every few
+ * seconds as a safety net) every incoming is scanned, so whatever arrived while the hub was
+ * down, or in a service added to hub.yaml later, is ingested. One failing ingest is logged; the daemon goes on.
  */
 import { promises as fs } from 'node:fs'
 import { join, relative, sep } from 'node:path'

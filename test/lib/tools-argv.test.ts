@@ -41,6 +41,8 @@ t.test("rsync's failures in words: lost connection, unreachable, refused key, ho
   t.match(rsyncFailure(255, 'client_loop: send disconnect: Broken pipe', 'hub'), /connection to hub was lost/)
   t.equal(rsyncFailure(255, 'ssh: connect to host 10.0.0.1 port 2222: No route to host', '10.0.0.1'), 'could not reach 10.0.0.1 (No route to host)')
   t.equal(rsyncFailure(255, 'ssh: connect to host h port 22: Connection refused'), 'could not reach the other end (Connection refused)')
+  t.equal(rsyncFailure(255, 'ssh: connect to host h port 22: Connection timed out', 'h'), 'could not reach h (Connection timed out)')
+  t.equal(rsyncFailure(255, 'Connection timed out during banner exchange', 'h'), 'could not reach h (Connection timed out)')
   t.match(rsyncFailure(255, 'wiki@roost-upstream: Permission denied (publickey).', 'hub'), /hub refused our key/)
   t.match(rsyncFailure(255, 'Host key verification failed.', 'hub'), /not the pinned one/)
   t.equal(rsyncFailure(23, 'rsync: some error'), 'rsync exited 23 (partial transfer)')
