@@ -10,6 +10,9 @@ import { join } from 'node:path'
 import { promises as fs } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { ROOST, roost, startHub, type RunningHub, NODE_SH } from '../helpers/roost.js'
+import { loadSpokeConfig } from '../../lib/config/spoke.js'
+import { waitForVerdict } from '../../spoke/deliver.js'
+import { prepareTarget } from '../../spoke/upload.js'
 import { makeServiceTree, mutateTree } from '../helpers/fixtures.js'
 import { GENERATION_RE } from '../../lib/formats/names.js'
 
@@ -108,4 +111,15 @@ t.test('spoke init, run, delta run, resume and list against a running hub', asyn
   t.equal(tty.status, 0, 'spoke run on a terminal', { stdout: tty.stdout })
   t.match(tty.stdout, /archive: /, 'the archive step shows its progress')
   t.match(tty.stdout, /upload: data\.tar [\d.]+ \w*B of [\d.]+ \w*B \(\d+%\)/, 'the upload shows bytes through rsync of the archive size')
+
+  // waiting for a verdict that never comes: each ask is an ssh login, so asks back off (0.5 s,
+  // then half again longer, up to 5 s): over 8 s that is 6 or 7 logins, where asking every
+  // 0.5 s made 12 (50 spokes waiting at once were ~100 logins a second, and the hub choked)
+  const { config: cfg, paths } = await loadSpokeConfig(config)
+  const logins = (): number => hub.logs().split('\n').filter(l => l.includes('"msg":"authenticated"') && l.includes(`"user":"${SVC}"`)).length
+  const before = logins()
+  const waited = await waitForVerdict(await prepareTarget(cfg, paths), '20991231T000000Z-full', { verdictTimeoutMs: 8000, tmpRoot: paths.state })
+  t.equal(waited.verdict, 'pending', 'no verdict for a generation the hub never got')
+  const asked = logins() - before
+  t.ok(asked >= 5 && asked <= 9, `${asked} logins while waiting 8 s (backing off: 6–7; asking every 0.5 s: 12)`)
 })
