@@ -69,10 +69,9 @@ const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
 /** Makes the hub and the spokes, then runs every spoke at once (the slow one first). */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  // spawnStream gives each child a minimal environment (lib/proc/run.ts): no NODE_OPTIONS from a test runner
-  const node = [process.execPath]
   const say = o.say ?? (() => {})
-  const cli = (args: string[]): ResultPromise => spawnStream([...node, o.roost, ...args], { env: { ROOST_LOG_LEVEL: 'warn' }, stdin: 'ignore', stdout: 'ignore' })
+  // spawnStream gives each child a minimal environment (lib/proc/run.ts): no NODE_OPTIONS from a test runner
+  const cli = (args: string[]): ResultPromise => spawnStream([process.execPath, o.roost, ...args], { env: { ROOST_LOG_LEVEL: 'warn' }, stdin: 'ignore', stdout: 'ignore' })
   const outcome = async (name: string, args: string[]): Promise<RunOutcome> => {
     const t0 = performance.now()
     const child = cli(args)
@@ -101,7 +100,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   })
   for (const name of names) await addAccount({ configFile: config, kind: 'service', name, key: (await fs.readFile(join(o.base, 'spokes', name, 'keys', 'spoke_ed25519.pub'), 'utf8')).trim() })
 
-  const hub = spawnStream([...node, o.roost, 'hub', 'serve', '--config', config], { env: { ROOST_LOG_LEVEL: 'warn' }, stdin: 'ignore', stdout: 'ignore' })
+  const hub = spawnStream([process.execPath, o.roost, 'hub', 'serve', '--config', config], { env: { ROOST_LOG_LEVEL: 'warn' }, stdin: 'ignore', stdout: 'ignore' })
   const hubLog = tailCollector(hub.stderr, 8000)
   try {
     let port = 0

@@ -12,13 +12,13 @@ import t, { type Test } from 'tap'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { startHub, waitFor, type RunningHub } from '../helpers/roost.js'
-import { knownHostsLine, rsyncRsh, type SshTarget } from '../../lib/ssh-client.js'
+import { waitFor } from '../helpers/roost.js'
+import { rsyncRsh, type SshTarget } from '../../lib/ssh-client.js'
 import { openTree } from '../../lib/formats/tree.js'
 import { readPublicKeyArg, signBytes } from '../../lib/sign.js'
 import { canonicalBytes } from '../../lib/formats/canonical-json.js'
 import { keygen, makeTar, manifestFor, signedManifest } from '../hub/ingest/kit.js'
-import { fingerprint, makeHubRoot, scratch } from './kit.js'
+import { fingerprint, makeHubRoot, scratch, startPinnedHub } from './kit.js'
 
 const G0 = '20261122T030000Z-full'
 const dir = await scratch('append-only')
@@ -28,14 +28,7 @@ const wiki = await keygen(join(dir, 'keys'), 'wiki')
 await makeHubRoot(hubRoot, { services: { wiki: wiki.line } })
 const tar = await makeTar(dir, 'one', 32 * 1024)
 const other = await makeTar(dir, 'two', 32 * 1024)
-const knownHosts = join(dir, 'known_hosts')
-await fs.writeFile(knownHosts, knownHostsLine(await fs.readFile(join(hubRoot, 'keys', 'host_ed25519.pub'), 'utf8')))
-
-const hub: RunningHub = await startHub(hubRoot)
-t.teardown(async () => {
-  await hub.stop()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+const { hub, knownHosts } = await startPinnedHub(t, dir, hubRoot)
 const spoke: SshTarget = { host: '127.0.0.1', port: hub.port, user: 'wiki', key: wiki.path, knownHosts }
 
 /** Sends files into the spoke's incoming as the spoke does (`--links`: symlinks go as symlinks). */

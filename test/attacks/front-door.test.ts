@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { startHub, waitFor, type RunningHub } from '../helpers/roost.js'
-import { knownHostsLine, rsyncRsh, HOST_ALIAS, type SshTarget } from '../../lib/ssh-client.js'
-import { fingerprint, makeHubRoot, scratch, sshKeygen } from './kit.js'
+import { waitFor } from '../helpers/roost.js'
+import { rsyncRsh, HOST_ALIAS, type SshTarget } from '../../lib/ssh-client.js'
+import { fingerprint, makeHubRoot, scratch, sshKeygen, startPinnedHub } from './kit.js'
 
 const GEN = '20261122T030000Z-full'
 const GRACE_MS = 2000
@@ -36,14 +36,7 @@ await fs.writeFile(join(store, 'blog', 'secret.txt'), "blog's data\n")
 await fs.symlink('../blog/secret.txt', join(store, 'wiki', 'link-to-blog'))
 await fs.mkdir(join(incoming('blog'), '.basis', 'last'), { recursive: true })
 await fs.writeFile(join(incoming('blog'), '.basis', 'last', 'data.tar'), "blog's basis\n")
-const knownHosts = join(dir, 'known_hosts')
-await fs.writeFile(knownHosts, knownHostsLine(await fs.readFile(join(hubRoot, 'keys', 'host_ed25519.pub'), 'utf8')))
-
-const hub: RunningHub = await startHub(hubRoot)
-t.teardown(async () => {
-  await hub.stop()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+const { hub, knownHosts } = await startPinnedHub(t, dir, hubRoot)
 
 const target = (user: string, key: string): SshTarget => ({ host: '127.0.0.1', port: hub.port, user, key, knownHosts })
 const wiki = target('wiki', keys.wiki)

@@ -19,6 +19,23 @@ import type { PrivateKey } from '../../lib/sign.js'
 import { initHub } from '../../hub/init.js'
 import { addAccount } from '../../hub/add-account.js'
 import { silentLogger } from '../../lib/log.js'
+import { knownHostsLine } from '../../lib/ssh-client.js'
+import { startHub, type RunningHub } from '../helpers/roost.js'
+
+/**
+ * Starts `hub serve` on the hub root made in `dir`, writes `dir/known_hosts` pinning its host
+ * key, and registers one teardown (the hub stopped, then `dir` removed).
+ */
+export async function startPinnedHub(t: { teardown(fn: () => Promise<void>): void }, dir: string, hubRoot: string): Promise<{ hub: RunningHub; knownHosts: string }> {
+  const knownHosts = join(dir, 'known_hosts')
+  await fs.writeFile(knownHosts, knownHostsLine(await fs.readFile(join(hubRoot, 'keys', 'host_ed25519.pub'), 'utf8')))
+  const hub = await startHub(hubRoot)
+  t.teardown(async () => {
+    await hub.stop()
+    await fs.rm(dir, { recursive: true, force: true })
+  })
+  return { hub, knownHosts }
+}
 
 /** A fresh folder under the system temp folder (short paths: ustar names hold 100 bytes). */
 export async function scratch(prefix: string): Promise<string> {
